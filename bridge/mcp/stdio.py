@@ -1,0 +1,237 @@
+"""The stdio transport: a server process spoken to in newline-delimited JSON.
+
+The process runs in its own process group with a small safe environment plus what the
+config declares; stderr is drained into a bounded buffer and the log; closing escalates
+from EOF on stdin to SIGTERM to SIGKILL on the whole group, and always reaps the child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+from collections.abc import Mapping, Sequence
+
+from bridge.errors import ConnectionClosedError, ProtocolError, ServerStartError
+from bridge.mcp.transport import Message
+
+__all__ = ["SAFE_ENV_KEYS", "StdioTransport", "safe_environment"]
+
+log = logging.getLogger(__name__)
+stderr_log = logging.getLogger("bridge.mcp.stderr")
+
+MiB = 1024 * 1024
+
+# Enough for a server to find its interpreter, home, locale and temp dir; not our secrets.
+SAFE_ENV_KEYS = (
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LOGNAME",
+    "PATH",
+    "SHELL",
+    "SYSTEMROOT",
+    "TEMP",
+    "TERM",
+    "TMP",
+    "TMPDIR",
+    "TZ",
+    "USER",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_RUNTIME_DIR",
+)
+
+
+def safe_environment(declared: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The parent's safe variables with the declared ones on top."""
+    env = {key: os.environ[key] for key in SAFE_ENV_KEYS if key in os.environ}
+    env.update(declared or {})
+    return env
+
+
+class StdioTransport:
+    """Spawns ``command args`` (never through a shell) and exchanges JSON lines with it."""
+
+    def __init__(
+        self,
+        command: str,
+        args: Sequence[str] = (),
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        name: str = "server",
+        max_message_bytes: int = 32 * MiB,
+        stderr_lines: int = 200,
+        close_grace: float = 2.0,
+    ) -> None:
+        self.name = name
+        self.command = command
+        self.args = list(args)
+        self.env = safe_environment(env)
+        self.cwd = cwd
+        self.max_message_bytes = max_message_bytes
+        self.close_grace = close_grace
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=stderr_lines)
+        self._proc: asyncio.subprocess.Process | None = None
+        self._stderr_task: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode if self._proc else None
+
+    async def start(self) -> None:
+        executable = shutil.which(self.command, path=self.env.get("PATH"))
+        if executable is None:
+            raise ServerStartError(
+                f"server {self.name!r}: command {self.command!r} was not found on PATH; "
+                "install it or give its full path in the config"
+            )
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                executable,
+                *self.args,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=self.env,
+                cwd=self.cwd,
+                limit=self.max_message_bytes,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ServerStartError(
+                f"server {self.name!r}: could not start {self.command!r}: {exc.strerror or exc}"
+            ) from exc
+        self._stderr_task = asyncio.get_running_loop().create_task(
+            self._drain_stderr(), name=f"mcp-stderr:{self.name}"
+        )
+
+    async def send(self, message: Message) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None or proc.stdin.is_closing():
+            raise ConnectionClosedError(f"server {self.name!r} is not running{self.describe_end()}")
+        data = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+        try:
+            proc.stdin.write(data)
+            await proc.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise ConnectionClosedError(
+                f"server {self.name!r} stopped reading its input{self.describe_end()}"
+            ) from exc
+
+    async def receive(self) -> Message | list[Message] | None:
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None, "start() first"
+        while True:
+            try:
+                line = await proc.stdout.readline()
+            except ValueError as exc:  # asyncio's "chunk exceeds the limit"
+                raise ProtocolError(
+                    f"server {self.name!r} sent a message larger than "
+                    f"{self.max_message_bytes // MiB} MiB; the connection was closed"
+                ) from exc
+            if not line:
+                await self._settle()
+                return None
+            try:
+                message = json.loads(line)
+            except UnicodeDecodeError as exc:
+                raise ProtocolError(
+                    f"server {self.name!r} wrote bytes that are not UTF-8 on stdout; "
+                    "the connection was closed"
+                ) from exc
+            except ValueError:
+                if line.strip():
+                    log.warning(
+                        "server %r wrote a line that is not JSON (skipped): %.200r",
+                        self.name,
+                        line,
+                    )
+                continue
+            if isinstance(message, dict | list):
+                return message
+            log.warning("server %r wrote JSON that is not a message (skipped)", self.name)
+
+    def describe_end(self) -> str:
+        parts = []
+        code = self.returncode
+        if code is not None:
+            if code < 0:
+                with contextlib.suppress(ValueError):
+                    parts.append(f"killed by {signal.Signals(-code).name}")
+            else:
+                parts.append(f"exit code {code}")
+        if self.stderr_tail:
+            tail = "\n".join(list(self.stderr_tail)[-10:])
+            parts.append(f"stderr:\n{tail}")
+        return f" ({'; '.join(parts)})" if parts else ""
+
+    async def close(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.stdin is not None and not proc.stdin.is_closing():
+            proc.stdin.close()
+        if proc.returncode is None and not await self._wait(proc, self.close_grace):
+            self._signal_group(proc, signal.SIGTERM)
+            if not await self._wait(proc, self.close_grace):
+                self._signal_group(proc, signal.SIGKILL)
+                await proc.wait()
+        # The leader is gone; anything left in its group is a leak.
+        self._signal_group(proc, signal.SIGKILL)
+        await self._settle()
+        if self._stderr_task is not None and not self._stderr_task.done():
+            self._stderr_task.cancel()
+            await asyncio.gather(self._stderr_task, return_exceptions=True)
+
+    # -- internals ---------------------------------------------------------------------
+
+    async def _settle(self) -> None:
+        """After stdout ends: let the process exit and stderr finish, both bounded."""
+        proc = self._proc
+        if proc is not None and proc.returncode is None:
+            await self._wait(proc, 1.0)
+        if self._stderr_task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._stderr_task), 1.0)
+
+    @staticmethod
+    async def _wait(proc: asyncio.subprocess.Process, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(proc.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    @staticmethod
+    def _signal_group(proc: asyncio.subprocess.Process, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+
+    async def _drain_stderr(self) -> None:
+        proc = self._proc
+        assert proc is not None and proc.stderr is not None
+        stream = proc.stderr
+        while True:
+            try:
+                raw = await stream.readline()
+            except ValueError:  # a line longer than the limit: take what is buffered
+                raw = await stream.read(64 * 1024)
+            if not raw:
+                return
+            line = raw.decode("utf-8", "replace").rstrip()[:2000]
+            if line:
+                self.stderr_tail.append(line)
+                stderr_log.debug("[%s] %s", self.name, line)

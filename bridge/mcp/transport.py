@@ -1,0 +1,31 @@
+"""The one abstraction of the MCP client's wire: a transport moves JSON-RPC messages."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+__all__ = ["Message", "Transport"]
+
+Message = dict[str, Any]
+
+
+class Transport(Protocol):
+    """Moves whole JSON-RPC messages; knows nothing of requests and responses.
+
+    ``receive`` returns one message (or a batch list), ``None`` at the end of the stream,
+    and raises an ``MCPError`` when the stream is broken beyond recovery.
+    """
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def send(self, message: Message) -> None: ...
+
+    async def receive(self) -> Message | list[Message] | None: ...
+
+    async def close(self) -> None: ...
+
+    def describe_end(self) -> str:
+        """Why the stream ended, for error messages (exit code, stderr tail, ...)."""
+        ...
