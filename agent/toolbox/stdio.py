@@ -10,6 +10,8 @@ import sys
 from bridge.errors import ConnectionClosedError, ProtocolError
 from bridge.mcp.transport import Message
 
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
 __all__ = ["StdioServerTransport"]
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ class StdioServerTransport:
     async def send(self, message: Message) -> None:
         if self._writer is None or self._writer.is_closing():
             raise ConnectionClosedError("stdout is closed")
-        data = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        data = _encode(message)
         self._writer.write(data.encode() + b"\n")
 
     async def receive(self) -> Message | list[Message] | None:

@@ -44,12 +44,13 @@ NotificationHandler = Callable[[dict[str, Any]], Awaitable[None] | None]
 class _Pending:
     """A request of ours awaiting its response."""
 
-    __slots__ = ("deadline", "future", "on_progress", "timeout", "timer")
+    __slots__ = ("deadline", "future", "method", "on_progress", "timeout", "timer")
 
-    def __init__(self, future: asyncio.Future[Any]) -> None:
+    def __init__(self, future: asyncio.Future[Any], method: str) -> None:
         self.future = future
+        self.method = method
         self.on_progress: ProgressCallback | None = None
-        self.timer: asyncio.Timeout | None = None
+        self.timer: asyncio.TimerHandle | None = None
         self.timeout: float = 0.0
         self.deadline: float | None = None
 
@@ -137,7 +138,7 @@ class Connection:
         loop = asyncio.get_running_loop()
         request_id = next(self._ids)
         message: Message = {"jsonrpc": "2.0", "id": request_id, "method": method}
-        pending = _Pending(loop.create_future())
+        pending = _Pending(loop.create_future(), method)
         if on_progress is not None:
             params = dict(params or {})
             meta = dict(params.get("_meta") or {})
@@ -149,24 +150,32 @@ class Connection:
         self._pending[request_id] = pending
         try:
             await self.transport.send(message)
-            if timeout is None:
-                return await pending.future
-            pending.timeout = timeout
-            if max_timeout is not None:
-                pending.deadline = loop.time() + max(max_timeout, timeout)
-            async with asyncio.timeout(timeout) as timer:
-                pending.timer = timer
-                return await pending.future
-        except TimeoutError:
-            self._cancel_remote(request_id, method, "timed out")
-            raise RequestTimeoutError(
-                f"server {self.name!r} did not answer {method} within {timeout:g}s"
-            ) from None
+            if timeout is not None:
+                # A bare timer handle: asyncio.timeout() costs a third of a fast round trip.
+                now = loop.time()
+                pending.timeout = timeout
+                if max_timeout is not None:
+                    pending.deadline = now + max(max_timeout, timeout)
+                pending.timer = loop.call_at(now + timeout, self._expire, request_id)
+            return await pending.future
         except asyncio.CancelledError:
             self._cancel_remote(request_id, method, "cancelled by the client")
             raise
         finally:
+            if pending.timer is not None:
+                pending.timer.cancel()
             self._pending.pop(request_id, None)
+
+    def _expire(self, request_id: int) -> None:
+        pending = self._pending.get(request_id)
+        if pending is None or pending.future.done():
+            return
+        pending.future.set_exception(
+            RequestTimeoutError(
+                f"server {self.name!r} did not answer {pending.method} within {pending.timeout:g}s"
+            )
+        )
+        self._cancel_remote(request_id, pending.method, "timed out")
 
     async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         """Send a notification (no response expected)."""
@@ -295,7 +304,12 @@ class Connection:
             return
         if pending.timer is not None and pending.deadline is not None:
             loop = asyncio.get_running_loop()
-            pending.timer.reschedule(min(loop.time() + pending.timeout, pending.deadline))
+            pending.timer.cancel()
+            pending.timer = loop.call_at(
+                min(loop.time() + pending.timeout, pending.deadline),
+                self._expire,
+                params["progressToken"],
+            )
         try:
             progress = Progress(
                 progress=float(params.get("progress", 0)),

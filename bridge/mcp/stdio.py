@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from bridge.errors import ConnectionClosedError, ProtocolError, ServerStartError
 from bridge.mcp.transport import Message
 
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
 __all__ = ["SAFE_ENV_KEYS", "StdioTransport", "safe_environment"]
 
 log = logging.getLogger(__name__)
@@ -122,7 +124,7 @@ class StdioTransport:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.stdin.is_closing():
             raise ConnectionClosedError(f"server {self.name!r} is not running{self.describe_end()}")
-        data = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+        data = _encode(message).encode() + b"\n"
         try:
             proc.stdin.write(data)
             await proc.stdin.drain()
