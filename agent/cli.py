@@ -1,10 +1,108 @@
-"""Placeholder"""
+"""The ``agent`` command line: a parser and a table of lazily imported commands.
 
+Only argparse is imported up front so that ``agent --help`` stays fast; each command's
+module (and whatever SDK it needs) is imported when that command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
 import sys
+from collections.abc import Sequence
+
+from agent import __version__
+
+__all__ = ["build_parser", "main"]
+
+# command name -> "module:function"; the function takes the parsed arguments and
+# returns an exit code.
+COMMANDS = {
+    "tools": "agent.commands.tools:list_tools",
+    "call": "agent.commands.tools:call_tool",
+    "servers": "agent.commands.servers:show_servers",
+    "config": "agent.commands.configs:config_command",
+    "toolbox": "agent.commands.toolbox:run_toolbox",
+}
 
 
-def main() -> None:
-    if sys.argv[1:2] == ["toolbox"]:
-        from agent.toolbox import serve_stdio
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="FILE",
+        help="the fleet file (default: $AGENT_CONFIG, ./agent.yaml, then the user's config dir)",
+    )
 
-        serve_stdio()
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent",
+        description="An LLM agent host that bridges MCP tools to OpenAI, Gemini and Ollama.",
+    )
+    parser.add_argument("--version", action="version", version=f"agent {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging on stderr (-vv: debug)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tools = commands.add_parser("tools", help="list the tools of the fleet")
+    _config_option(tools)
+    tools.add_argument("--json", action="store_true", help="print JSON")
+    tools.add_argument(
+        "--dialect",
+        help="with --json, also show each schema converted for a provider dialect "
+        "(openai, openai-strict, gemini, ollama) and what the conversion changed",
+    )
+
+    call = commands.add_parser("call", help="call one tool and print its result")
+    _config_option(call)
+    call.add_argument("tool", metavar="QUALIFIED_TOOL", help="for example toolbox__calculate")
+    call.add_argument("--args", default="{}", metavar="JSON", help="the arguments, a JSON object")
+    call.add_argument("--json", action="store_true", help="print the raw MCP result")
+    call.add_argument("--timeout", type=float, help="seconds before the call is cancelled")
+
+    servers = commands.add_parser("servers", help="start the fleet and show each server's state")
+    _config_option(servers)
+    servers.add_argument("--json", action="store_true", help="print JSON")
+
+    config = commands.add_parser("config", help="check or show the configuration")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    for action, text in (
+        ("check", "validate the config and summarize it"),
+        ("show", "print the resolved config, secrets masked"),
+    ):
+        _config_option(config_commands.add_parser(action, help=text))
+
+    commands.add_parser("toolbox", help="run the built-in toolbox MCP server on stdio")
+    return parser
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.basicConfig(level=level, format="agent: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line and exit with the command's code."""
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if options.command is None:
+        parser.print_help()
+        sys.exit(2)
+    _setup_logging(options.verbose)
+    module_name, function_name = COMMANDS[options.command].split(":")
+    function = getattr(importlib.import_module(module_name), function_name)
+
+    from config.errors import HostError
+
+    try:
+        code = function(options)
+    except HostError as exc:
+        print(f"agent: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("agent: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code)

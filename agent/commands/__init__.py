@@ -1,0 +1,1 @@
+"""One module per group of ``agent`` commands, each imported only when its command runs."""

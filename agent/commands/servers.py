@@ -1,0 +1,47 @@
+"""``agent servers``: start the fleet and show what each server is doing."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+
+from agent.commands.fleet import running_fleet
+
+__all__ = ["show_servers"]
+
+
+def show_servers(options: argparse.Namespace) -> int:
+    return asyncio.run(_show(options))
+
+
+async def _show(options: argparse.Namespace) -> int:
+    async with running_fleet(options.config, require_servers=False) as running:
+        rows = running.fleet.status()
+    if options.json:
+        print(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
+        return 0
+    header = ("SERVER", "TRANSPORT", "STATE", "PROTOCOL", "IMPLEMENTATION", "TOOLS", "ERROR")
+    table = [header]
+    for row in rows:
+        implementation = (
+            f"{row.server_name} {row.server_version}".strip() if row.server_name else ""
+        )
+        error = (row.last_error or "").splitlines()[0] if row.last_error else ""
+        table.append(
+            (
+                row.name,
+                row.transport,
+                row.state.value,
+                row.protocol_version or "",
+                implementation,
+                str(row.tool_count),
+                error,
+            )
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
+    for line in table:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
+        print("  ".join([*cells, line[-1]]).rstrip())
+    return 0 if all(row.state.value == "up" for row in rows) else 1

@@ -1,0 +1,90 @@
+"""``agent tools`` and ``agent call``: the fleet's tools, and one call to one of them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from agent.commands.fleet import running_fleet
+from agent.errors import UsageError
+
+__all__ = ["call_tool", "list_tools"]
+
+
+def list_tools(options: argparse.Namespace) -> int:
+    return asyncio.run(_list_tools(options))
+
+
+async def _list_tools(options: argparse.Namespace) -> int:
+    async with running_fleet(options.config) as running:
+        entries = list(running.catalog)
+    if options.json:
+        rows: list[dict[str, Any]] = []
+        for entry in entries:
+            row: dict[str, Any] = {
+                "name": entry.qualified,
+                "server": entry.server,
+                "tool": entry.tool.name,
+                "description": entry.tool.description,
+                "inputSchema": entry.tool.input_schema,
+            }
+            if options.dialect:
+                from bridge.schema import convert
+
+                conversion = convert(entry.tool.input_schema, options.dialect)
+                row["dialect"] = {
+                    "name": options.dialect,
+                    "schema": conversion.schema,
+                    "changes": list(conversion.changes),
+                }
+            rows.append(row)
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if options.dialect:
+        raise UsageError("--dialect goes with --json")
+    width = max((len(entry.qualified) for entry in entries), default=0)
+    for entry in entries:
+        summary = entry.tool.description.strip().splitlines()[0] if entry.tool.description else ""
+        print(f"{entry.qualified:<{width}}  {summary}".rstrip())
+    return 0
+
+
+def call_tool(options: argparse.Namespace) -> int:
+    try:
+        arguments = json.loads(options.args)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--args is not valid JSON: {exc}") from None
+    if not isinstance(arguments, dict):
+        raise UsageError('--args must be a JSON object, for example \'{"text": "hi"}\'')
+    return asyncio.run(_call_tool(options, arguments))
+
+
+async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> int:
+    from bridge.mcp import Progress
+
+    def show_progress(progress: Progress) -> None:
+        total = f"/{progress.total:g}" if progress.total is not None else ""
+        message = f" {progress.message}" if progress.message else ""
+        print(f"progress: {progress.progress:g}{total}{message}", file=sys.stderr)
+
+    async with running_fleet(options.config) as running:
+        if running.catalog.resolve(options.tool) is None:
+            known = ", ".join(entry.qualified for entry in running.catalog)
+            raise UsageError(f"no tool named {options.tool!r}; `agent tools` lists them: {known}")
+        result = await running.catalog.call(
+            running.fleet,
+            options.tool,
+            arguments,
+            on_progress=show_progress,
+            timeout=options.timeout,
+        )
+    if options.json:
+        print(json.dumps(result.raw, indent=2, ensure_ascii=False))
+    elif result.is_error:
+        print(result.text, file=sys.stderr)
+    else:
+        print(result.text)
+    return 1 if result.is_error else 0
