@@ -1,0 +1,318 @@
+"""The config schema: frozen pydantic models that reject unknown keys.
+
+Relative ``cwd`` and ``roots`` resolve against the config file's directory, passed as
+validation context ``{"base_dir": Path}`` (the working directory when absent).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "PROVIDERS",
+    "AgentConfig",
+    "ApprovalPolicy",
+    "Capabilities",
+    "Config",
+    "GeminiConfig",
+    "OllamaConfig",
+    "OpenAIConfig",
+    "ProviderConfig",
+    "ProvidersConfig",
+    "RestartPolicy",
+    "ServerConfig",
+    "ToolFilter",
+]
+
+PROVIDERS = ("openai", "gemini", "ollama")
+"""Provider names a ``model:`` may start with; each has a section under ``providers:``."""
+
+_PREFIX = re.compile(r"^[A-Za-z0-9_-]+$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+Seconds = Annotated[float, Field(gt=0)]
+
+
+def _scalars_to_str(value: Any) -> Any:
+    """Let ``PORT: 8080`` stand for ``"8080"`` in env and headers; booleans stay an error."""
+    if isinstance(value, dict):
+        return {
+            k: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+            for k, v in value.items()
+        }
+    return value
+
+
+StrMap = Annotated[dict[str, str], BeforeValidator(_scalars_to_str)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_section_is_default(cls, data: Any) -> Any:
+        """``servers:`` with every entry commented out is null in YAML: read it as empty.
+
+        Only for fields whose default is empty or built by a factory; ``include:`` left
+        empty stays an error rather than silently meaning ``["*"]``.
+        """
+        if not isinstance(data, dict) or None not in data.values():
+            return data
+        return {k: v for k, v in data.items() if v is not None or not _empty_default(cls, k)}
+
+
+class Capabilities(_Model):
+    """Overrides for what a provider's models can do; None leaves the adapter's own guess."""
+
+    native_tools: bool | None = None
+    tool_choice: tuple[Literal["auto", "none", "required", "named"], ...] | None = None
+    parallel_tool_calls: bool | None = None
+
+
+class ProviderConfig(_Model):
+    """Settings shared by every provider section; unset fields fall back to the SDK's."""
+
+    api_key: str | None = None
+    base_url: str | None = None
+    timeout: Seconds | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    capabilities: Capabilities = Field(default_factory=Capabilities)
+
+
+class OpenAIConfig(ProviderConfig):
+    """OpenAI, or any OpenAI-compatible endpoint through ``base_url``."""
+
+
+class GeminiConfig(ProviderConfig):
+    """Google Gemini; ``api_version`` pins the API the adapter was tested with."""
+
+    api_version: str = "v1beta"
+
+
+class OllamaConfig(ProviderConfig):
+    """A local or remote Ollama server (``base_url`` unset: the client's default/OLLAMA_HOST)."""
+
+
+class ProvidersConfig(_Model):
+    """One optional section per provider."""
+
+    openai: OpenAIConfig = Field(default_factory=OpenAIConfig)
+    gemini: GeminiConfig = Field(default_factory=GeminiConfig)
+    ollama: OllamaConfig = Field(default_factory=OllamaConfig)
+
+
+class ApprovalPolicy(_Model):
+    """Glob patterns over qualified tool names; ``sampling`` rules server sampling requests."""
+
+    allow: tuple[str, ...] = ("*",)
+    ask: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    sampling: Literal["allow", "ask", "deny"] = "ask"
+
+
+class AgentConfig(_Model):
+    """How the tool-call loop runs."""
+
+    system: str | None = None
+    max_turns: int = Field(default=20, ge=1)
+    parallel_tool_calls: bool = True
+    tool_choice: str = Field(default="auto", min_length=1)
+    """``auto``, ``none``, ``required`` or a qualified tool name."""
+    approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+
+
+class ToolFilter(_Model):
+    """Glob patterns over a server's own tool names; exclude wins over include."""
+
+    include: tuple[str, ...] = ("*",)
+    exclude: tuple[str, ...] = ()
+
+
+class RestartPolicy(_Model):
+    """When a server that went away is started again, and how fast.
+
+    The delay starts at ``backoff`` seconds and doubles up to ``max_backoff``; after
+    ``max_restarts`` restarts in a row the server stays down. ``restart: never`` is
+    short for ``restart: {policy: never}``.
+    """
+
+    policy: Literal["on-failure", "never", "always"] = "on-failure"
+    max_restarts: int = Field(default=3, ge=0)
+    backoff: Seconds = 1.0
+    max_backoff: Seconds = 30.0
+
+
+def _restart_shorthand(value: Any) -> Any:
+    return {"policy": value} if isinstance(value, str) else value
+
+
+class ServerConfig(_Model):
+    """One MCP server: stdio (``command``) or remote (``url``), exactly one of them."""
+
+    command: str | None = Field(default=None, min_length=1)
+    args: tuple[str, ...] = ()
+    env: StrMap = Field(default_factory=dict)
+    cwd: Path | None = None
+    url: str | None = None
+    headers: StrMap = Field(default_factory=dict)
+    transport: Literal["auto", "http", "sse", "stdio"] = "auto"
+    enabled: bool = True
+    startup_timeout: Seconds = 30.0
+    call_timeout: Seconds = 120.0
+    prefix: str | None = None
+    """Replaces the server name in qualified tool names (``prefix__tool``)."""
+    restart: Annotated[RestartPolicy, BeforeValidator(_restart_shorthand)] = Field(
+        default_factory=RestartPolicy
+    )
+    roots: tuple[str, ...] = ()
+    """Stored as URIs: plain paths become absolute ``file://`` URIs."""
+    tools: ToolFilter = Field(default_factory=ToolFilter)
+
+    @property
+    def kind(self) -> Literal["stdio", "http", "sse", "auto"]:
+        """How to reach the server: ``stdio``, or ``http``/``sse``/``auto`` for a URL."""
+        if self.command is not None:
+            return "stdio"
+        return "auto" if self.transport == "stdio" else self.transport
+
+    @field_validator("cwd")
+    @classmethod
+    def _resolve_cwd(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _base_dir(info) / value.expanduser()
+
+    @field_validator("roots")
+    @classmethod
+    def _roots_as_uris(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        return tuple(
+            root if _URI.match(root) else (_base_dir(info) / Path(root).expanduser()).as_uri()
+            for root in value
+        )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @field_validator("prefix")
+    @classmethod
+    def _legal_prefix(cls, value: str | None) -> str | None:
+        if value is not None and not _PREFIX.match(value):
+            raise ValueError("a prefix may use only letters, digits, '_' and '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ServerConfig:
+        if self.command is None and self.url is None:
+            raise ValueError(
+                "a server needs `command` (a program to run over stdio) "
+                "or `url` (a remote server); add one"
+            )
+        if self.command is not None and self.url is not None:
+            raise ValueError(
+                "a server has either `command` (stdio) or `url` (remote), not both; remove one"
+            )
+        if self.command is not None:
+            if self.transport in ("http", "sse"):
+                raise ValueError(
+                    f"transport {self.transport} needs `url`; a `command` server uses stdio"
+                )
+            if self.headers:
+                raise ValueError("`headers` apply to `url` servers only; remove them")
+        else:
+            if self.transport == "stdio":
+                raise ValueError("transport stdio needs `command`; use auto, http or sse")
+            misplaced = [k for k in ("args", "env", "cwd") if getattr(self, k)]
+            if misplaced:
+                raise ValueError(
+                    f"{', '.join(misplaced)} apply to `command` servers only; remove them"
+                )
+        return self
+
+
+class Config(_Model):
+    """The whole config: the model, provider settings, the agent loop and the fleet.
+
+    ``source`` is the file it came from (None for the embedded default).
+    """
+
+    model: str | None = None
+    """``provider:model``, e.g. ``openai:gpt-5-mini``; None lets the CLI choose."""
+    providers: ProvidersConfig = Field(default_factory=ProvidersConfig)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    servers: dict[str, ServerConfig] = Field(default_factory=dict)
+
+    _source: Path | None = PrivateAttr(default=None)
+    _secrets: frozenset[tuple[Any, ...]] = PrivateAttr(default=frozenset())
+
+    @property
+    def source(self) -> Path | None:
+        """The file this config was loaded from, or None for the embedded default."""
+        return self._source
+
+    @property
+    def secret_paths(self) -> frozenset[tuple[Any, ...]]:
+        """Key paths whose values came from environment variables."""
+        return self._secrets
+
+    @property
+    def provider(self) -> str | None:
+        """The provider part of ``model`` (``openai``), or None when no model is set."""
+        return self.model.partition(":")[0] if self.model else None
+
+    @property
+    def model_name(self) -> str | None:
+        """The model part of ``model`` (``gpt-5-mini``), or None when no model is set."""
+        return self.model.partition(":")[2] if self.model else None
+
+    @field_validator("model")
+    @classmethod
+    def _provider_and_model(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        provider, colon, name = value.partition(":")
+        if not colon or not name or provider not in PROVIDERS:
+            import difflib
+
+            hint = ""
+            close = difflib.get_close_matches(provider, PROVIDERS, n=1)
+            if colon and close:
+                hint = f" (did you mean '{close[0]}'?)"
+            raise ValueError(
+                f"expected provider:model with provider one of {', '.join(PROVIDERS)}, "
+                f"e.g. openai:gpt-5-mini{hint}"
+            )
+        return value
+
+    @field_validator("servers")
+    @classmethod
+    def _named(cls, value: dict[str, ServerConfig]) -> dict[str, ServerConfig]:
+        if any(not name.strip() for name in value):
+            raise ValueError("a server name cannot be empty")
+        return value
+
+
+def _base_dir(info: ValidationInfo) -> Path:
+    context = info.context if isinstance(info.context, dict) else {}
+    base = context.get("base_dir")
+    return Path(base) if base is not None else Path.cwd()
+
+
+def _empty_default(model: type[BaseModel], name: str) -> bool:
+    field = model.model_fields.get(name)
+    return field is not None and (field.default_factory is not None or field.default == ())
