@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bridge.errors import ServerStartError
 from bridge.mcp import StdioTransport, Transport
 
 if TYPE_CHECKING:
@@ -25,18 +24,37 @@ def _stdio(name: str, config: ServerConfig) -> Transport:
     )
 
 
-def _remote(name: str, config: ServerConfig) -> Transport:
-    raise ServerStartError(
-        f"server {name!r}: remote servers ({config.url}) are not supported by this build yet; "
-        "use a stdio command for now"
+def _http(name: str, config: ServerConfig, *, fallback: bool = False) -> Transport:
+    from bridge.mcp.http import StreamableHTTPTransport
+
+    assert config.url is not None
+    return StreamableHTTPTransport(
+        config.url,
+        name=name,
+        headers=config.headers,
+        connect_timeout=config.startup_timeout,
+        legacy_fallback=fallback,
+    )
+
+
+def _auto(name: str, config: ServerConfig) -> Transport:
+    return _http(name, config, fallback=True)
+
+
+def _sse(name: str, config: ServerConfig) -> Transport:
+    from bridge.mcp.legacy_sse import LegacySSETransport
+
+    assert config.url is not None
+    return LegacySSETransport(
+        config.url, name=name, headers=config.headers, connect_timeout=config.startup_timeout
     )
 
 
 _FACTORIES: dict[str, Callable[[str, ServerConfig], Transport]] = {
     "stdio": _stdio,
-    "http": _remote,
-    "sse": _remote,
-    "auto": _remote,
+    "http": _http,
+    "sse": _sse,
+    "auto": _auto,
 }
 
 

@@ -8,7 +8,7 @@ from bridge.mcp.session import (
 )
 from bridge.mcp.stdio import StdioTransport
 from bridge.mcp.transport import Transport
-from bridge.mcp.types import CallResult, Progress, ServerInfo, Tool
+from bridge.mcp.types import CallResult, Progress, ProgressCallback, ServerInfo, Tool
 
 __all__ = [
     "LATEST_PROTOCOL_VERSION",
@@ -17,6 +17,7 @@ __all__ = [
     "ClientSession",
     "Connection",
     "Progress",
+    "ProgressCallback",
     "ServerInfo",
     "StdioTransport",
     "Tool",

@@ -19,7 +19,7 @@ from bridge.errors import (
     RemoteError,
     RequestTimeoutError,
 )
-from bridge.mcp.transport import Message, Transport
+from bridge.mcp.transport import Message, Transport, TransportFailure
 from bridge.mcp.types import Progress, ProgressCallback
 
 __all__ = [
@@ -219,6 +219,8 @@ class Connection:
                 if isinstance(message, list):
                     for item in message:
                         self._dispatch(item)
+                elif isinstance(message, TransportFailure):
+                    self._fail_one(message)
                 else:
                     self._dispatch(message)
         except MCPError as exc:
@@ -241,6 +243,11 @@ class Connection:
                 # The caller may already be gone; mark the exception as seen.
                 pending.future.exception()
         self.closed.set()
+
+    def _fail_one(self, failure: TransportFailure) -> None:
+        pending = self._pending.get(failure.request_id)
+        if pending is not None and not pending.future.done():
+            pending.future.set_exception(failure.error)
 
     def _dispatch(self, message: Any) -> None:
         if not isinstance(message, dict):

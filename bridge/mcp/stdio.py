@@ -18,7 +18,7 @@ import signal
 from collections.abc import Mapping, Sequence
 
 from bridge.errors import ConnectionClosedError, ProtocolError, ServerStartError
-from bridge.mcp.transport import Message
+from bridge.mcp.transport import Message, TransportFailure
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -133,7 +133,7 @@ class StdioTransport:
                 f"server {self.name!r} stopped reading its input{self.describe_end()}"
             ) from exc
 
-    async def receive(self) -> Message | list[Message] | None:
+    async def receive(self) -> Message | list[Message] | TransportFailure | None:
         proc = self._proc
         assert proc is not None and proc.stdout is not None, "start() first"
         while True:

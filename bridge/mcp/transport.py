@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Message", "Transport"]
+from bridge.errors import MCPError
+
+__all__ = ["Message", "Transport", "TransportFailure"]
 
 Message = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TransportFailure:
+    """One request could not be delivered or answered; the connection itself lives on.
+
+    HTTP transports return this from ``receive`` so the engine fails just that request.
+    """
+
+    request_id: int | str
+    error: MCPError
 
 
 class Transport(Protocol):
@@ -22,7 +36,7 @@ class Transport(Protocol):
 
     async def send(self, message: Message) -> None: ...
 
-    async def receive(self) -> Message | list[Message] | None: ...
+    async def receive(self) -> Message | list[Message] | TransportFailure | None: ...
 
     async def close(self) -> None: ...
 

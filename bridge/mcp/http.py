@@ -1,0 +1,385 @@
+"""The Streamable HTTP transport (MCP 2025-03-26 and later), with legacy SSE fallback.
+
+Every message is its own POST. A request's answer comes back as JSON or as an SSE stream
+that may carry server requests and notifications first; a stream that drops before the
+answer is resumed by GET with ``Last-Event-ID``. A lost session is re-initialized
+transparently and calls that are safe to repeat are repeated. Requests are posted from
+their own tasks so the engine's timeouts cover the whole wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
+from bridge.mcp.sse import parse_events
+from bridge.mcp.transport import Message, TransportFailure
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bridge.mcp.legacy_sse import LegacySSETransport
+
+__all__ = ["SAFE_TO_REPEAT", "StreamableHTTPTransport"]
+
+log = logging.getLogger(__name__)
+
+# Methods without effects: repeated after a lost session instead of failed.
+SAFE_TO_REPEAT = frozenset(
+    {
+        "ping",
+        "tools/list",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "prompts/list",
+        "prompts/get",
+        "completion/complete",
+    }
+)
+FALLBACK_STATUSES = frozenset({400, 404, 405})
+MAX_RESUMES = 5
+DEFAULT_RETRY_MS = 1000
+
+Inbox = asyncio.Queue[Message | list[Message] | TransportFailure | None]
+
+
+class _Fallback(Exception):
+    """The server does not speak Streamable HTTP; use the legacy SSE transport."""
+
+
+class StreamableHTTPTransport:
+    """One MCP endpoint URL spoken to over Streamable HTTP."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str = "server",
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        verify: bool = True,
+        connect_timeout: float = 30.0,
+        legacy_fallback: bool = False,
+    ) -> None:
+        self.name = name
+        self.url = url
+        self.headers = dict(headers or {})
+        self.auth = auth
+        self.verify = verify
+        self.connect_timeout = connect_timeout
+        self.legacy_fallback = legacy_fallback
+        self.session_id: str | None = None
+        self.protocol_version: str | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._inbox: Inbox = asyncio.Queue()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._initialize: Message | None = None
+        self._reinit_lock = asyncio.Lock()
+        self._reinits = 0
+        self._legacy: LegacySSETransport | None = None
+        self._closed = False
+        self._end = ""
+
+    # -- Transport -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        import httpx
+
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.connect_timeout, read=None),
+            auth=self.auth,
+            verify=self.verify,
+            follow_redirects=True,
+        )
+
+    async def send(self, message: Message) -> None:
+        if self._closed:
+            raise ConnectionClosedError(f"the connection to {self.name!r} was closed")
+        if self._legacy is not None:
+            await self._legacy.send(message)
+            return
+        method = message.get("method")
+        if "id" in message and isinstance(method, str):
+            if method == "initialize":
+                self._initialize = message
+            self._spawn(self._request(message))
+            return
+        await self._notify(message)
+        if method == "notifications/initialized":
+            self._spawn(self._listen())
+
+    async def receive(self) -> Message | list[Message] | TransportFailure | None:
+        return await self._inbox.get()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._legacy is not None:
+            await self._legacy.close()
+        if self._client is not None:
+            if self.session_id is not None:
+                with contextlib.suppress(Exception):  # best effort: the server may be gone
+                    async with asyncio.timeout(5):
+                        await self._client.delete(self.url, headers=self._headers())
+            await self._client.aclose()
+        self._inbox.put_nowait(None)
+
+    def describe_end(self) -> str:
+        return f" ({self._end})" if self._end else ""
+
+    # -- requests ----------------------------------------------------------------------
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _headers(self, *, stream_only: bool = False) -> dict[str, str]:
+        headers = dict(self.headers)
+        headers["Accept"] = (
+            "text/event-stream" if stream_only else "application/json, text/event-stream"
+        )
+        if self.session_id is not None:
+            headers["Mcp-Session-Id"] = self.session_id
+        if self.protocol_version is not None:
+            headers["MCP-Protocol-Version"] = self.protocol_version
+        return headers
+
+    async def _request(self, message: Message) -> None:
+        import httpx
+
+        try:
+            answer = await self._exchange(message)
+        except _Fallback:
+            await self._fall_back(message)
+            return
+        except MCPError as exc:
+            self._inbox.put_nowait(TransportFailure(message["id"], exc))
+            return
+        except httpx.HTTPError as exc:
+            error: MCPError = ConnectionClosedError(
+                f"server {self.name!r} at {self.url}: {_describe(exc)}"
+            )
+            if message.get("method") == "initialize":
+                error = ServerStartError(str(error))
+            self._inbox.put_nowait(TransportFailure(message["id"], error))
+            return
+        self._inbox.put_nowait(answer)
+
+    async def _exchange(self, message: Message, *, repeated: bool = False) -> Message:
+        """POST a request; deliver whatever comes before its answer; return the answer."""
+        assert self._client is not None, "start() first"
+        method = str(message.get("method"))
+        stale = self.session_id
+        async with self._client.stream(
+            "POST", self.url, json=message, headers=self._headers()
+        ) as response:
+            if response.status_code >= 400:
+                body = (await response.aread()).decode("utf-8", "replace")
+                if method == "initialize" and self.legacy_fallback:
+                    if response.status_code in FALLBACK_STATUSES:
+                        raise _Fallback
+                if stale is not None and _session_lost(response.status_code, body):
+                    lost = True
+                else:
+                    raise _http_error(self.name, response.status_code, body)
+            else:
+                lost = False
+                if method == "initialize":
+                    self.session_id = response.headers.get("mcp-session-id")
+                answer, resume = await self._read_answer(response, message["id"])
+        if lost:
+            await self._reinitialize(stale)
+            if method in SAFE_TO_REPEAT and not repeated:
+                return await self._exchange(message, repeated=True)
+            raise ConnectionClosedError(
+                f"server {self.name!r} lost its session and a new one was started; {method} "
+                "was not repeated because it may have had effects: try again"
+            )
+        if answer is None:
+            answer = await self._resume(message["id"], resume)
+        if method == "initialize":
+            result = answer.get("result")
+            if isinstance(result, dict):
+                self.protocol_version = result.get("protocolVersion")
+        return answer
+
+    async def _read_answer(
+        self, response: httpx.Response, request_id: Any
+    ) -> tuple[Message | None, tuple[str | None, int]]:
+        """The answer from a JSON body or an SSE stream; else where to resume the stream."""
+        content_type = response.headers.get("content-type", "")
+        if content_type.startswith("application/json"):
+            data = json.loads(await response.aread())
+            for item in data if isinstance(data, list) else [data]:
+                if isinstance(item, dict) and item.get("id") == request_id and "method" not in item:
+                    return item, (None, DEFAULT_RETRY_MS)
+                self._inbox.put_nowait(item)
+            raise ProtocolError(f"server {self.name!r} answered with JSON that is not the response")
+        if content_type.startswith("text/event-stream"):
+            return await self._read_stream(response, request_id)
+        raise ProtocolError(
+            f"server {self.name!r} answered a request with {content_type or 'no content type'}"
+            f" (HTTP {response.status_code})"
+        )
+
+    async def _read_stream(
+        self, response: httpx.Response, request_id: Any
+    ) -> tuple[Message | None, tuple[str | None, int]]:
+        last_id: str | None = None
+        retry = DEFAULT_RETRY_MS
+        async for event in parse_events(response.aiter_lines()):
+            if event.id is not None:
+                last_id = event.id
+            if event.retry is not None:
+                retry = event.retry
+            if not event.data:
+                continue  # the priming event
+            try:
+                item = json.loads(event.data)
+            except ValueError:
+                log.warning("server %r sent an SSE event that is not JSON (skipped)", self.name)
+                continue
+            if isinstance(item, dict) and item.get("id") == request_id and "method" not in item:
+                return item, (last_id, retry)
+            self._inbox.put_nowait(item)
+        return None, (last_id, retry)
+
+    async def _resume(self, request_id: Any, where: tuple[str | None, int]) -> Message:
+        """Reconnect by GET with Last-Event-ID until the answer arrives (bounded)."""
+        assert self._client is not None
+        last_id, retry = where
+        for _ in range(MAX_RESUMES):
+            if last_id is None:
+                break
+            await asyncio.sleep(retry / 1000)  # the server asked us to wait this long
+            headers = self._headers(stream_only=True)
+            headers["Last-Event-ID"] = last_id
+            async with self._client.stream("GET", self.url, headers=headers) as response:
+                if response.status_code >= 400:
+                    body = (await response.aread()).decode("utf-8", "replace")
+                    raise _http_error(self.name, response.status_code, body)
+                answer, (new_id, retry) = await self._read_stream(response, request_id)
+            if answer is not None:
+                return answer
+            last_id = new_id or last_id
+        raise ConnectionClosedError(
+            f"server {self.name!r} closed the stream before answering and it could not be resumed"
+        )
+
+    async def _notify(self, message: Message) -> None:
+        """POST a notification or a response: 202 expected, nothing to read."""
+        assert self._client is not None, "start() first"
+        import httpx
+
+        stale = self.session_id
+        try:
+            response = await self._client.post(self.url, json=message, headers=self._headers())
+        except httpx.HTTPError as exc:
+            raise ConnectionClosedError(
+                f"server {self.name!r} at {self.url}: {_describe(exc)}"
+            ) from exc
+        if response.status_code < 400:
+            return
+        if stale is not None and _session_lost(response.status_code, response.text):
+            await self._reinitialize(stale)
+            return
+        raise _http_error(self.name, response.status_code, response.text)
+
+    async def _reinitialize(self, stale: str | None) -> None:
+        """Start a new session with the original initialize, once for many callers."""
+        async with self._reinit_lock:
+            if self.session_id != stale or self._initialize is None:
+                return  # another caller already did it
+            log.warning("server %r lost its session; starting a new one", self.name)
+            self._reinits += 1
+            self.session_id = None
+            self.protocol_version = None
+            message = dict(self._initialize, id=f"reinitialize-{self._reinits}")
+            answer = await self._exchange(message)
+            if "error" in answer:
+                raise ConnectionClosedError(
+                    f"server {self.name!r} refused a new session: {answer['error']}"
+                )
+            await self._notify({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    # -- the server's own stream -------------------------------------------------------
+
+    async def _listen(self) -> None:
+        """The optional GET stream for server-initiated messages (405: the server has none)."""
+        assert self._client is not None
+        import httpx
+
+        last_id: str | None = None
+        retry = DEFAULT_RETRY_MS
+        quiet_drops = 0
+        while not self._closed and quiet_drops < MAX_RESUMES:
+            headers = self._headers(stream_only=True)
+            if last_id is not None:
+                headers["Last-Event-ID"] = last_id
+            got_any = False
+            try:
+                async with self._client.stream("GET", self.url, headers=headers) as response:
+                    if response.status_code >= 400:
+                        log.debug(
+                            "server %r has no GET stream (%d)", self.name, response.status_code
+                        )
+                        return
+                    async for event in parse_events(response.aiter_lines()):
+                        last_id = event.id or last_id
+                        retry = event.retry if event.retry is not None else retry
+                        if event.data:
+                            got_any = True
+                            with contextlib.suppress(ValueError):
+                                self._inbox.put_nowait(json.loads(event.data))
+            except httpx.HTTPError as exc:
+                log.debug("server %r: GET stream dropped: %s", self.name, exc)
+            quiet_drops = 0 if got_any else quiet_drops + 1
+            await asyncio.sleep(retry / 1000)  # reconnection delay the server asked for
+
+    # -- legacy fallback ---------------------------------------------------------------
+
+    async def _fall_back(self, initialize: Message) -> None:
+        from bridge.mcp.legacy_sse import LegacySSETransport
+
+        log.info("server %r does not speak Streamable HTTP; using legacy SSE", self.name)
+        assert self._client is not None
+        self._legacy = LegacySSETransport(
+            self.url, name=self.name, client=self._client, headers=self.headers, inbox=self._inbox
+        )
+        try:
+            await self._legacy.start()
+            await self._legacy.send(initialize)
+        except MCPError as exc:
+            self._inbox.put_nowait(TransportFailure(initialize["id"], exc))
+
+
+def _session_lost(status: int, body: str) -> bool:
+    # 404 is the spec's answer; server-everything says 400 with a message about the session.
+    return status == 404 or (status == 400 and "session" in body.lower())
+
+
+def _http_error(name: str, status: int, body: str) -> MCPError:
+    detail = body.strip().splitlines()[0][:300] if body.strip() else ""
+    hints = {
+        401: "the server wants authorization: add an Authorization header or log in",
+        403: "the server refused access with these credentials",
+    }
+    hint = f"; {hints[status]}" if status in hints else ""
+    return ConnectionClosedError(
+        f"server {name!r} answered HTTP {status}{': ' + detail if detail else ''}{hint}"
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
