@@ -1,5 +1,72 @@
-"""Providers: the neutral model vocabulary and one adapter module per model API."""
+"""Providers: the neutral model vocabulary and one adapter module per model API.
 
-from providers.errors import ProviderError
+Importing this package loads no vendor SDK; ``create`` imports the one adapter it needs.
+"""
 
-__all__ = ["ProviderError"]
+from providers.base import Provider, create, parse_model, provider_names, register
+from providers.errors import (
+    ContextTooLongError,
+    ModelNotFoundError,
+    ProviderAuthError,
+    ProviderError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    RateLimitError,
+    ToolsUnsupportedError,
+)
+from providers.types import (
+    AssistantMessage,
+    AudioPart,
+    Capabilities,
+    ChatRequest,
+    ContentPart,
+    Finish,
+    FinishReason,
+    ImagePart,
+    Message,
+    StreamEvent,
+    SystemMessage,
+    TextDelta,
+    TextPart,
+    ToolCall,
+    ToolCallEvent,
+    ToolResultMessage,
+    ToolSpec,
+    Usage,
+    UserMessage,
+)
+
+__all__ = [
+    "AssistantMessage",
+    "AudioPart",
+    "Capabilities",
+    "ChatRequest",
+    "ContentPart",
+    "ContextTooLongError",
+    "Finish",
+    "FinishReason",
+    "ImagePart",
+    "Message",
+    "ModelNotFoundError",
+    "Provider",
+    "ProviderAuthError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "ProviderUnavailableError",
+    "RateLimitError",
+    "StreamEvent",
+    "SystemMessage",
+    "TextDelta",
+    "TextPart",
+    "ToolCall",
+    "ToolCallEvent",
+    "ToolResultMessage",
+    "ToolSpec",
+    "ToolsUnsupportedError",
+    "Usage",
+    "UserMessage",
+    "create",
+    "parse_model",
+    "provider_names",
+    "register",
+]

@@ -31,7 +31,14 @@ class ModelNotFoundError(ProviderError):
 
 
 class RateLimitError(ProviderError):
-    """The provider kept answering 429 after the bounded retries."""
+    """The provider kept answering 429 after the bounded retries.
+
+    ``retry_after`` is the wait in seconds the provider asked for, when it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ContextTooLongError(ProviderError):

@@ -1,0 +1,54 @@
+"""Small helpers the adapters share: argument parsing, call ids, settings merging."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from providers.types import ContentPart, ImagePart, TextPart, ToolCall
+
+__all__ = ["env_key", "images_of", "new_call_id", "result_text", "tool_call"]
+
+
+def new_call_id(prefix: str = "call") -> str:
+    """An id for APIs whose calls have none (Ollama, some Gemini models)."""
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+def tool_call(call_id: str, name: str, arguments: str | Mapping[str, Any] | None) -> ToolCall:
+    """Build a call, keeping the raw text when the arguments are not a JSON object."""
+    if isinstance(arguments, Mapping):
+        return ToolCall(call_id, name, dict(arguments))
+    text = arguments or ""
+    if not text.strip():
+        return ToolCall(call_id, name, {})
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return ToolCall(call_id, name, {}, raw_arguments=text)
+    if not isinstance(parsed, dict):
+        return ToolCall(call_id, name, {}, raw_arguments=text)
+    return ToolCall(call_id, name, parsed)
+
+
+def result_text(parts: Iterable[ContentPart], is_error: bool) -> str:
+    """The text of a tool result; errors say so, since most APIs have no error flag."""
+    text = "\n".join(p.text for p in parts if isinstance(p, TextPart))
+    return f"Error: {text}" if is_error else text
+
+
+def images_of(parts: Iterable[ContentPart]) -> list[ImagePart]:
+    return [p for p in parts if isinstance(p, ImagePart)]
+
+
+def env_key(explicit: str | None, names: Iterable[str]) -> str | None:
+    """The explicit key, else the first of the environment variables that is set."""
+    if explicit:
+        return explicit
+    for name in names:
+        if value := os.environ.get(name):
+            return value
+    return None

@@ -1,0 +1,301 @@
+"""The OpenAI Chat Completions adapter; with ``base_url`` it serves any compatible endpoint.
+
+Only this module imports ``openai``, and only when an ``OpenAIProvider`` is built.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from providers._common import env_key, images_of, result_text, tool_call
+from providers._errors import (
+    Endpoint,
+    Failure,
+    boundary,
+    missing_key,
+    retry_after_seconds,
+    timed_out,
+    translate,
+    unreachable,
+)
+from providers._retry import RetryPolicy, retrying
+from providers.errors import ProviderError, ToolsUnsupportedError
+from providers.types import (
+    AssistantMessage,
+    Capabilities,
+    ChatRequest,
+    ContentPart,
+    Finish,
+    FinishReason,
+    ImagePart,
+    Message,
+    StreamEvent,
+    SystemMessage,
+    TextDelta,
+    TextPart,
+    ToolCall,
+    ToolCallEvent,
+    ToolResultMessage,
+    ToolSpec,
+    Usage,
+    UserMessage,
+)
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, AsyncStream
+    from openai.types.chat import ChatCompletionChunk
+
+__all__ = ["OpenAIProvider"]
+
+_FINISH: dict[str, FinishReason] = {
+    "stop": "stop",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "length": "length",
+    "content_filter": "content_filter",
+}
+_KEYWORD_CHOICES = frozenset({"auto", "none", "required"})
+
+
+def _user_part(part: ContentPart) -> dict[str, Any]:
+    if isinstance(part, TextPart):
+        return {"type": "text", "text": part.text}
+    if isinstance(part, ImagePart):
+        url = f"data:{part.mime_type};base64,{part.data}"
+        return {"type": "image_url", "image_url": {"url": url}}
+    audio_format = part.mime_type.rpartition("/")[2].replace("mpeg", "mp3")
+    return {"type": "input_audio", "input_audio": {"data": part.data, "format": audio_format}}
+
+
+def _user(message: UserMessage) -> dict[str, Any]:
+    if isinstance(message.content, str):
+        return {"role": "user", "content": message.content}
+    return {"role": "user", "content": [_user_part(p) for p in message.parts]}
+
+
+def _assistant(message: AssistantMessage) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": "assistant", "content": message.text or None}
+    if message.tool_calls:
+        wire["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {
+                    "name": call.name,
+                    "arguments": call.raw_arguments
+                    if call.raw_arguments is not None
+                    else json.dumps(call.arguments),
+                },
+            }
+            for call in message.tool_calls
+        ]
+    return wire
+
+
+def _messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    """Chat messages; images from tool results follow the run of tool messages as a user turn.
+
+    Chat Completions takes only text in ``tool`` messages, and every tool message must
+    directly follow the assistant turn that asked for it.
+    """
+    wire: list[dict[str, Any]] = []
+    pending_images: list[ImagePart] = []
+    for message in messages:
+        if pending_images and not isinstance(message, ToolResultMessage):
+            wire.append(_user(UserMessage(tuple(pending_images))))
+            pending_images = []
+        if isinstance(message, SystemMessage):
+            wire.append({"role": "system", "content": message.text})
+        elif isinstance(message, UserMessage):
+            wire.append(_user(message))
+        elif isinstance(message, AssistantMessage):
+            wire.append(_assistant(message))
+        else:
+            content = result_text(message.content, message.is_error)
+            wire.append({"role": "tool", "tool_call_id": message.call_id, "content": content})
+            pending_images.extend(images_of(message.content))
+    if pending_images:
+        wire.append(_user(UserMessage(tuple(pending_images))))
+    return wire
+
+
+def _tool(spec: ToolSpec) -> dict[str, Any]:
+    function: dict[str, Any] = {
+        "name": spec.name,
+        "description": spec.description,
+        "parameters": dict(spec.parameters),
+    }
+    if spec.strict:
+        function["strict"] = True
+    return {"type": "function", "function": function}
+
+
+def _tool_choice(choice: str) -> str | dict[str, Any]:
+    if choice in _KEYWORD_CHOICES:
+        return choice
+    return {"type": "function", "function": {"name": choice}}
+
+
+@dataclass
+class _CallFragments:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+class OpenAIProvider:
+    """Chat Completions over streaming; retries 429s itself (the SDK's retries are off)."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        options: Mapping[str, Any] | None = None,
+        capabilities: Mapping[str, Any] | None = None,
+        max_tokens_field: str | None = None,
+        stream_usage: bool = True,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        from openai import AsyncOpenAI, not_given
+
+        self.model = model
+        self.capabilities = Capabilities(dialect="openai").with_overrides(capabilities)
+        self._endpoint = Endpoint(
+            provider="openai",
+            label="OpenAI" if base_url is None else f"the OpenAI-compatible server {base_url}",
+            model=model,
+            url=base_url or "https://api.openai.com/v1",
+            key_env="OPENAI_API_KEY",
+            timeout=timeout,
+        )
+        key = env_key(api_key, ["OPENAI_API_KEY"])
+        if key is None and base_url is None:
+            raise missing_key(self._endpoint)
+        self._client: AsyncOpenAI = AsyncOpenAI(
+            # Local compatible servers usually want no key, but the SDK insists on one.
+            api_key=key or "unused",
+            base_url=base_url,
+            timeout=timeout if timeout is not None else not_given,
+            max_retries=0,
+        )
+        self._options = dict(options or {})
+        # OpenAI renamed max_tokens; compatible servers often know only the old name.
+        self._max_tokens_field = max_tokens_field or (
+            "max_completion_tokens" if base_url is None else "max_tokens"
+        )
+        self._stream_usage = stream_usage
+        self._retry = retry or RetryPolicy()
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return retrying(lambda: self._events(request), self._retry)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    def _body(self, request: ChatRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": _messages(request.messages),
+            "stream": True,
+        }
+        if self._stream_usage:
+            body["stream_options"] = {"include_usage": True}
+        if request.tools:
+            if not self.capabilities.native_tools:
+                raise ToolsUnsupportedError(
+                    f"{self._endpoint.label} is configured without native tools "
+                    "(capabilities.native_tools: false); describe the tools in the prompt"
+                )
+            body["tools"] = [_tool(t) for t in request.tools]
+            body["tool_choice"] = _tool_choice(request.tool_choice)
+            if request.parallel_tool_calls is not None:
+                body["parallel_tool_calls"] = request.parallel_tool_calls
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            body[self._max_tokens_field] = request.max_tokens
+        extra = {**self._options, **request.options}
+        if extra:
+            body["extra_body"] = extra
+        return body
+
+    async def _events(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        import openai
+
+        body = self._body(request)
+        with boundary((openai.OpenAIError,), self._translate):
+            stream = cast(
+                "AsyncStream[ChatCompletionChunk]",
+                await self._client.chat.completions.create(**body),
+            )
+            async with stream:
+                async for event in self._read(stream):
+                    yield event
+
+    async def _read(
+        self, stream: AsyncStream[ChatCompletionChunk]
+    ) -> AsyncGenerator[StreamEvent, None]:
+        text: list[str] = []
+        fragments: dict[int, _CallFragments] = {}
+        finish: str | None = None
+        usage: Usage | None = None
+        async for chunk in stream:
+            if chunk.usage is not None:
+                usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+            for choice in chunk.choices[:1]:
+                finish = choice.finish_reason or finish
+                if choice.delta.content:
+                    text.append(choice.delta.content)
+                    yield TextDelta(choice.delta.content)
+                for delta in choice.delta.tool_calls or ():
+                    slot = fragments.setdefault(delta.index, _CallFragments())
+                    slot.id = delta.id or slot.id
+                    if delta.function is not None:
+                        slot.name = delta.function.name or slot.name
+                        slot.arguments.append(delta.function.arguments or "")
+        calls = tuple(
+            tool_call(f.id or f"call_{index}", f.name, "".join(f.arguments))
+            for index, f in sorted(fragments.items())
+        )
+        for call in calls:
+            yield ToolCallEvent(call)
+        yield Finish(self._reason(finish, calls), usage, AssistantMessage("".join(text), calls))
+
+    @staticmethod
+    def _reason(finish: str | None, calls: tuple[ToolCall, ...]) -> FinishReason:
+        if calls:
+            return "tool_calls"
+        return _FINISH.get(finish or "stop", "other")
+
+    def _translate(self, exc: BaseException) -> ProviderError | None:
+        import openai
+
+        table: dict[type[BaseException], Callable[[Any], ProviderError]] = {
+            openai.APITimeoutError: lambda _: timed_out(self._endpoint),
+            openai.APIConnectionError: lambda e: unreachable(self._endpoint, str(e.__cause__ or e)),
+            openai.APIStatusError: lambda e: translate(self._endpoint, _failure(e)),
+            openai.APIError: lambda e: translate(self._endpoint, Failure(None, e.message)),
+        }
+        for cls in type(exc).__mro__:
+            if cls in table:
+                return table[cls](exc)
+        return None
+
+
+def _failure(exc: Any) -> Failure:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    message = body.get("message") or exc.message
+    return Failure(
+        exc.status_code,
+        str(message),
+        code=exc.code,
+        retry_after=retry_after_seconds(exc.response.headers),
+    )

@@ -1,0 +1,5 @@
+"""Fixtures for the provider tests: the fake model servers."""
+
+from tests.modelfakes.fixtures import fake_gemini, fake_ollama, fake_openai
+
+__all__ = ["fake_gemini", "fake_ollama", "fake_openai"]
