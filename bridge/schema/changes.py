@@ -1,0 +1,64 @@
+"""The result of a dialect conversion and the log of what it changed, with JSON pointers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ChangeLog", "Conversion", "child", "short"]
+
+_SHORT = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """A schema converted to one dialect, and one line per thing the conversion changed.
+
+    ``schema`` may share unchanged sub-objects with the input schema: treat it as read-only.
+    """
+
+    schema: dict[str, Any]
+    changes: tuple[str, ...]
+
+
+def child(pointer: str, token: str | int) -> str:
+    """The JSON pointer of ``token`` under ``pointer`` (RFC 6901 escaping)."""
+    text = str(token)
+    if "~" in text or "/" in text:
+        text = text.replace("~", "~0").replace("/", "~1")
+    return f"{pointer}/{text}"
+
+
+def short(value: Any) -> str:
+    """A one-line JSON rendering of ``value``, cut to a readable length."""
+    if type(value) is str and len(value) < _SHORT - 2 and value.isprintable():
+        if '"' not in value and "\\" not in value:
+            return f'"{value}"'
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
+
+
+class ChangeLog:
+    """Collects ``<pointer>: <what happened>`` lines; the root pointer is shown as ``/``."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, pointer: str, text: str) -> None:
+        """Record one change at ``pointer``."""
+        self.lines.append(f"{pointer or '/'}: {text}")
+
+    def dropped(self, pointer: str, keyword: str, value: Any, why: str = "") -> None:
+        """Record that ``keyword`` was removed at ``pointer``."""
+        tail = f" ({why})" if why else ""
+        self.lines.append(f'{pointer or "/"}: dropped "{keyword}": {short(value)}{tail}')
+
+    def conversion(self, schema: dict[str, Any]) -> Conversion:
+        """Freeze the log together with the converted schema."""
+        return Conversion(schema, tuple(self.lines))

@@ -1,0 +1,165 @@
+"""Local ``$ref`` resolution and inlining, keeping or cutting the references that recurse."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from bridge.schema.changes import ChangeLog, short
+from bridge.schema.walk import Visit
+
+__all__ = ["MISSING", "RefInliner", "Rewrite", "resolve"]
+
+# A dialect's per-node rewrite: (node, pointer, visit for subschemas, log) -> converted node.
+Rewrite = Callable[[Any, str, Visit, ChangeLog], Any]
+
+MISSING: Any = object()
+# Inlining a schema that reuses definitions many times can grow exponentially; past this many
+# expansions the remaining refs are handled like recursive ones.
+EXPANSION_BUDGET = 200
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def resolve(root: Any, ref: str) -> Any:
+    """The subschema a local ``$ref`` names in ``root``, or ``MISSING``.
+
+    Handles ``#``, JSON pointers (``#/$defs/a``, escaped and percent-encoded) and refs that
+    repeat the root's own ``$id``; remote documents and ``$anchor`` names are not resolved.
+    """
+    if not ref.startswith("#"):
+        base = root.get("$id") if isinstance(root, dict) else None
+        if not isinstance(base, str) or not ref.startswith(base.rstrip("#")):
+            return MISSING
+        ref = ref[len(base.rstrip("#")) :]
+        if not ref.startswith("#"):
+            return MISSING if ref else root
+    fragment = unquote(ref[1:])
+    if not fragment:
+        return root
+    if not fragment.startswith("/"):
+        return MISSING
+    node = root
+    for raw in fragment[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return MISSING
+    return node
+
+
+class RefInliner:
+    """Walks a schema with a dialect's rewrite, replacing each local ``$ref`` by its target.
+
+    A ref met again while its own target is being expanded (recursion) is either kept as a
+    ref into a fresh root ``$defs`` (``keep_cycles``) or cut to the target's bare ``type``.
+    """
+
+    __slots__ = (
+        "_active",
+        "_expansions",
+        "_names",
+        "_pending",
+        "_resolved",
+        "defs",
+        "keep_cycles",
+        "log",
+        "rewrite",
+        "root",
+        "unresolved",
+    )
+
+    def __init__(self, root: Any, rewrite: Rewrite, log: ChangeLog, *, keep_cycles: bool) -> None:
+        self.root = root
+        self.rewrite = rewrite
+        self.log = log
+        self.keep_cycles = keep_cycles
+        self.unresolved: list[str] = []
+        self.defs: dict[str, Any] = {}
+        self._active: set[int] = {id(root)}
+        self._expansions = 0
+        # Only schemas with refs need these; most tools have none.
+        self._resolved: dict[str, Any] | None = None
+        self._names: dict[int, str] | None = None
+        self._pending: list[tuple[str, Any]] = []
+
+    def visit(self, node: Any, pointer: str) -> Any:
+        """Convert one subschema found at ``pointer``."""
+        if type(node) is dict and "$ref" in node and isinstance(node["$ref"], str):
+            return self._inline(node, pointer)
+        return self.rewrite(node, pointer, self.visit, self.log)
+
+    def finish(self) -> dict[str, Any]:
+        """Convert the definitions kept for recursive refs; returns the new root ``$defs``."""
+        if not self._pending:
+            return self.defs
+        while self._pending:
+            name, target = self._pending.pop(0)
+            self._active = {id(target)}
+            self.defs[name] = self.rewrite(target, f"/$defs/{name}", self.visit, self.log)
+        return self.defs
+
+    def _target(self, ref: str) -> Any:
+        if self._resolved is None:
+            self._resolved = {}
+        target = self._resolved.get(ref, None)
+        if target is None:
+            target = self._resolved[ref] = resolve(self.root, ref)
+        return target
+
+    def _inline(self, node: dict[str, Any], pointer: str) -> Any:
+        ref: str = node["$ref"]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        target = self._target(ref)
+        if target is MISSING:
+            self.unresolved.append(ref)
+            self.log.add(pointer, f"cannot resolve $ref {json.dumps(ref)}: left unconstrained")
+            return self.visit(siblings, pointer)
+        if id(target) in self._active or self._expansions >= EXPANSION_BUDGET:
+            return self._recursive(ref, target, siblings, pointer)
+        self._expansions += 1
+        merged = {**target, **siblings} if siblings and isinstance(target, dict) else target
+        self._active.add(id(target))
+        try:
+            out = self.visit(merged, pointer)
+        finally:
+            self._active.discard(id(target))
+        self.log.add(pointer, f"inlined $ref {json.dumps(ref)}")
+        return out
+
+    def _recursive(self, ref: str, target: Any, siblings: dict[str, Any], pointer: str) -> Any:
+        if self.keep_cycles:
+            name = self._def_name(ref, target)
+            new_ref = f"#/$defs/{name}"
+            self.log.add(pointer, f"kept recursive $ref {json.dumps(ref)} as {json.dumps(new_ref)}")
+            rest = self.visit(siblings, pointer) if siblings else {}
+            return {"$ref": new_ref, **rest} if isinstance(rest, dict) else {"$ref": new_ref}
+        kind = target.get("type") if isinstance(target, dict) else None
+        out: dict[str, Any] = {"type": kind} if isinstance(kind, (str, list)) else {}
+        described = siblings.get("description")
+        if described is None and isinstance(target, dict):
+            described = target.get("description")
+        if isinstance(described, str):
+            out["description"] = described
+        self.log.add(pointer, f"cut recursive $ref {json.dumps(ref)}: replaced by {short(out)}")
+        return out
+
+    def _def_name(self, ref: str, target: Any) -> str:
+        if self._names is None:
+            self._names = {}
+        name = self._names.get(id(target))
+        if name is None:
+            base = _UNSAFE_NAME.sub("_", unquote(ref.rsplit("/", 1)[-1]).lstrip("#")) or "root"
+            name, n = base, 1
+            while name in self.defs:
+                n += 1
+                name = f"{base}_{n}"
+            self._names[id(target)] = name
+            self.defs[name] = None  # reserve the name until finish() fills it
+            self._pending.append((name, target))
+        return name
