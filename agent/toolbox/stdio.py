@@ -8,7 +8,7 @@ import logging
 import sys
 
 from bridge.errors import ConnectionClosedError, ProtocolError
-from bridge.mcp.transport import Message
+from bridge.mcp.transport import Message, TransportFailure
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -38,7 +38,7 @@ class StdioServerTransport:
         data = _encode(message)
         self._writer.write(data.encode() + b"\n")
 
-    async def receive(self) -> Message | list[Message] | None:
+    async def receive(self) -> Message | list[Message] | TransportFailure | None:
         assert self._reader is not None, "start() first"
         while True:
             try:
