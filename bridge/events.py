@@ -1,0 +1,99 @@
+"""What the tool-call loop reports as it runs, consumed alike by the CLI and the TUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from providers.types import Usage
+
+__all__ = [
+    "Event",
+    "Notice",
+    "RunFinished",
+    "RunReason",
+    "TextDelta",
+    "ToolCallFinished",
+    "ToolCallStarted",
+    "ToolProgress",
+    "TurnFinished",
+]
+
+RunReason = Literal["answered", "max_turns", "cancelled"]
+ToolStatus = Literal["done", "failed", "denied"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of the model's answer, in order."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallStarted:
+    """A call the model asked for is about to run (after validation and approval)."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+    server: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolProgress:
+    """An MCP progress notification for a running call."""
+
+    call_id: str
+    progress: float
+    total: float | None
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallFinished:
+    """A call's outcome as the model will see it; ``status`` says how it ended."""
+
+    call_id: str
+    name: str
+    status: ToolStatus
+    text: str
+    duration: float
+    structured: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFinished:
+    """One model turn is over; ``tool_calls`` is how many calls it asked for."""
+
+    turn: int
+    tool_calls: int
+    usage: Usage | None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the person should know that does not stop the run."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    """The run is over: its reason, the whole answer's text and the total usage."""
+
+    reason: RunReason
+    text: str
+    turns: int
+    usage: Usage = field(default_factory=Usage)
+
+
+Event = (
+    TextDelta
+    | ToolCallStarted
+    | ToolProgress
+    | ToolCallFinished
+    | TurnFinished
+    | Notice
+    | RunFinished
+)

@@ -1,0 +1,325 @@
+"""The tool-call loop: ask the model, run the calls it makes across the fleet, repeat.
+
+``run`` is an async iterator of events (see ``bridge.events``). Tool failures of every
+kind go back to the model as error results; the conversation in ``messages`` is extended
+in place, so whatever was said survives a cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bridge import events as ev
+from bridge.approval import ApprovalRequest, Approver, Policy
+from bridge.errors import MCPError
+from bridge.mcp import CallResult, Progress, ProgressCallback
+from bridge.prompting import ToolMode, plan_turn
+from bridge.results import DEFAULT_RESULT_LIMIT, to_parts
+from bridge.validation import ArgumentValidator, format_for_model
+from providers.errors import ToolsUnsupportedError
+from providers.types import (
+    AssistantMessage,
+    ChatRequest,
+    Finish,
+    Message,
+    TextDelta,
+    TextPart,
+    ToolCall,
+    ToolCallEvent,
+    ToolResultMessage,
+    ToolSpec,
+    Usage,
+)
+
+__all__ = ["LoopSettings", "Toolset", "run"]
+
+REPEAT_LIMIT = 2  # the same failing call, word for word, is not run a third time
+
+
+class Toolset(Protocol):
+    """Where the loop finds tools and sends calls (``bridge.toolset.FleetToolset``)."""
+
+    def specs(self, dialect: str, only: str | None = None) -> list[ToolSpec]: ...
+
+    def described(self, only: str | None = None) -> list[tuple[str, str, dict[str, Any]]]: ...
+
+    def schemas(self) -> dict[str, dict[str, Any]]: ...
+
+    def validator(self, name: str) -> ArgumentValidator | None: ...
+
+    def server_of(self, name: str) -> str | None: ...
+
+    async def call(
+        self, name: str, arguments: dict[str, Any], on_progress: ProgressCallback | None = None
+    ) -> CallResult: ...
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """How one run behaves; the config's ``agent:`` section and the command line fill it."""
+
+    max_turns: int = 20
+    tool_choice: str = "auto"
+    parallel_tool_calls: bool = True
+    tools: bool = True
+    tool_mode: ToolMode = "auto"
+    temperature: float | None = None
+    max_tokens: int | None = None
+    result_limit: int = DEFAULT_RESULT_LIMIT
+
+
+@dataclass
+class _Outcome:
+    message: ToolResultMessage
+    event: ev.ToolCallFinished
+
+
+async def run(
+    provider: Any,
+    toolset: Toolset,
+    messages: list[Message],
+    settings: LoopSettings,
+    *,
+    policy: Policy | None = None,
+    approver: Approver | None = None,
+) -> AsyncIterator[ev.Event]:
+    """Run turns until the model answers without calls, or ``max_turns`` is reached."""
+    policy = policy or Policy()
+    state = _RunState(provider.capabilities, settings)
+    failures: dict[str, int] = {}
+    answer: list[str] = []
+    for turn in range(1, settings.max_turns + 1):
+        assistant: AssistantMessage | None = None
+        async for event in _turn(provider, toolset, messages, settings, state, turn):
+            if isinstance(event, AssistantMessage):
+                assistant = event
+            else:
+                if isinstance(event, ev.TextDelta):
+                    answer.append(event.text)
+                yield event
+        assert assistant is not None
+        if not assistant.tool_calls:
+            yield ev.RunFinished("answered", "".join(answer), turn, state.usage)
+            return
+        answer.clear()
+        async for event in _run_calls(toolset, messages, assistant, settings, state, policy,
+                                      approver, failures):  # fmt: skip
+            yield event
+    yield ev.Notice(f"stopped after {settings.max_turns} turns without a final answer")
+    yield ev.RunFinished("max_turns", "".join(answer), settings.max_turns, state.usage)
+
+
+class _RunState:
+    """What the loop learns while it runs: usage so far, and whether tools go in the prompt."""
+
+    def __init__(self, capabilities: Any, settings: LoopSettings) -> None:
+        self.capabilities = capabilities
+        self.text_mode = settings.tool_mode == "text" or (
+            settings.tool_mode == "auto" and not capabilities.native_tools
+        )
+        self.usage = Usage()
+
+    def add(self, usage: Usage | None) -> None:
+        if usage is not None:
+            self.usage = Usage(
+                self.usage.input_tokens + usage.input_tokens,
+                self.usage.output_tokens + usage.output_tokens,
+            )
+
+
+async def _turn(
+    provider: Any,
+    toolset: Toolset,
+    messages: list[Message],
+    settings: LoopSettings,
+    state: _RunState,
+    turn: int,
+) -> AsyncIterator[ev.Event | AssistantMessage]:
+    """One model turn (with one bounded retry when a forced tool choice was ignored)."""
+    retried = False
+    while True:
+        plan = plan_turn(toolset, messages, settings, state.capabilities, state.text_mode,
+                         first_turn=turn == 1, retry=retried)  # fmt: skip
+        request = ChatRequest(
+            messages=plan.messages,
+            tools=plan.tools,
+            tool_choice=plan.tool_choice,
+            parallel_tool_calls=settings.parallel_tool_calls if plan.tools else None,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            options=plan.options,
+        )
+        streamed: list[str] = []
+        try:
+            finish = None
+            async for event in _stream(provider, request, plan.hold_back_markup, streamed):
+                if isinstance(event, Finish):
+                    finish = event
+                else:
+                    yield event
+        except ToolsUnsupportedError:
+            if state.text_mode or settings.tool_mode == "native":
+                raise
+            state.text_mode = True
+            yield ev.Notice(f"{provider.model} has no native tool calling; using text tool calls")
+            continue
+        except asyncio.CancelledError:
+            if streamed:
+                messages.append(AssistantMessage(text="".join(streamed)))
+            raise
+        assert finish is not None, "a provider stream ends with Finish"
+        state.add(finish.usage)
+        message = plan.parse(finish.message, streamed)
+        shown = "".join(streamed)
+        if len(message.text) > len(shown) and message.text.startswith(shown):
+            yield ev.TextDelta(message.text[len(shown) :])
+        if plan.must_call and not message.tool_calls and not retried:
+            retried = True
+            yield ev.Notice("the model did not call a tool as required; asking once more")
+            continue
+        messages.append(message)
+        yield ev.TurnFinished(turn, len(message.tool_calls), finish.usage)
+        yield message
+        return
+
+
+async def _stream(
+    provider: Any, request: ChatRequest, hold_back: Callable[[str], bool], streamed: list[str]
+) -> AsyncIterator[ev.TextDelta | Finish]:
+    """Text deltas as they come, held back while they may be tool-call markup."""
+    held = False
+    async for event in provider.stream(request):
+        if isinstance(event, TextDelta):
+            if not held and hold_back("".join(streamed) + event.text):
+                held = True
+            if held:
+                continue
+            streamed.append(event.text)
+            yield ev.TextDelta(event.text)
+        elif isinstance(event, ToolCallEvent):
+            continue  # collected by the provider into Finish.message
+        elif isinstance(event, Finish):
+            yield event
+
+
+async def _run_calls(
+    toolset: Toolset,
+    messages: list[Message],
+    assistant: AssistantMessage,
+    settings: LoopSettings,
+    state: _RunState,
+    policy: Policy,
+    approver: Approver | None,
+    failures: dict[str, int],
+) -> AsyncIterator[ev.Event]:
+    """Run every call of one turn concurrently; results go back in the model's order."""
+    queue: asyncio.Queue[ev.Event] = asyncio.Queue()
+    images = bool(getattr(state.capabilities, "images", False)) and not state.text_mode
+
+    def task(call: ToolCall) -> Coroutine[Any, Any, _Outcome]:
+        return _one_call(toolset, call, settings, policy, approver, failures, queue, images)
+
+    pending = [asyncio.ensure_future(task(call)) for call in assistant.tool_calls]
+    everything = asyncio.gather(*pending)
+    try:
+        while not everything.done():
+            getter = asyncio.ensure_future(queue.get())
+            waiting: set[asyncio.Future[Any]] = {getter, everything}
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                yield getter.result()
+            else:
+                getter.cancel()
+        while not queue.empty():
+            yield queue.get_nowait()
+        outcomes = everything.result()
+    except BaseException:
+        everything.cancel()
+        await asyncio.gather(everything, return_exceptions=True)
+        # Every call needs a result in history, or the next request is invalid.
+        done = {o.message.call_id: o for t in pending if t.done() and not t.cancelled()
+                and t.exception() is None for o in [t.result()]}  # fmt: skip
+        for call in assistant.tool_calls:
+            outcome = done.get(call.id)
+            messages.append(outcome.message if outcome else _cancelled(call))
+        raise
+    for outcome in outcomes:
+        messages.append(outcome.message)
+        yield outcome.event
+
+
+def _cancelled(call: ToolCall) -> ToolResultMessage:
+    text = "the call was cancelled by the user before it finished"
+    return ToolResultMessage(call.id, call.name, (TextPart(text),), is_error=True)
+
+
+async def _one_call(
+    toolset: Toolset,
+    call: ToolCall,
+    settings: LoopSettings,
+    policy: Policy,
+    approver: Approver | None,
+    failures: dict[str, int],
+    queue: asyncio.Queue[ev.Event],
+    images: bool,
+) -> _Outcome:
+    started = time.monotonic()
+
+    def finish(status: ev.ToolStatus, result: CallResult) -> _Outcome:
+        parts = to_parts(result, images=images, limit=settings.result_limit)
+        text = "\n".join(p.text for p in parts if isinstance(p, TextPart))
+        message = ToolResultMessage(call.id, call.name, parts, is_error=status != "done")
+        event = ev.ToolCallFinished(
+            call.id, call.name, status, text, time.monotonic() - started, result.structured
+        )
+        return _Outcome(message, event)
+
+    def error(message: str, status: ev.ToolStatus = "failed") -> _Outcome:
+        return finish(status, CallResult([{"type": "text", "text": message}], is_error=True))
+
+    problem = _check(toolset, call)
+    if problem is not None:
+        return error(problem)
+    arguments = dict(call.arguments)
+    fingerprint = call.name + json.dumps(arguments, sort_keys=True, default=str)
+    if failures.get(fingerprint, 0) >= REPEAT_LIMIT:
+        return error(
+            f"this exact call to {call.name} already failed {REPEAT_LIMIT} times; it was not "
+            "run again. Change the arguments, use another tool, or answer without it."
+        )
+    server = toolset.server_of(call.name)
+    request = ApprovalRequest("tool", call.name, arguments, server)
+    if not await policy.decide(request, approver):
+        return error(f"the user denied the call to {call.name}; do not retry it", "denied")
+    queue.put_nowait(ev.ToolCallStarted(call.id, call.name, arguments, server))
+
+    def progress(update: Progress) -> None:
+        queue.put_nowait(ev.ToolProgress(call.id, update.progress, update.total, update.message))
+
+    try:
+        result = await toolset.call(call.name, arguments, progress)
+    except MCPError as exc:
+        result = CallResult([{"type": "text", "text": f"the tool could not run: {exc}"}], True)
+    if result.is_error:
+        failures[fingerprint] = failures.get(fingerprint, 0) + 1
+    return finish("failed" if result.is_error else "done", result)
+
+
+def _check(toolset: Toolset, call: ToolCall) -> str | None:
+    """Why a call cannot be dispatched (unknown tool, bad JSON, schema violation), or None."""
+    validator = toolset.validator(call.name)
+    if validator is None:
+        known = ", ".join(sorted(toolset.schemas())[:30])
+        return f"there is no tool named {call.name!r}; the tools are: {known}"
+    if call.raw_arguments is not None:
+        return (
+            f"the arguments for {call.name} are not valid JSON ({call.raw_arguments[:200]!r}); "
+            "send a JSON object that matches the tool's schema"
+        )
+    errors = validator.errors(dict(call.arguments))
+    return format_for_model(call.name, errors) if errors else None

@@ -1,0 +1,102 @@
+"""The loop's view of the fleet: tool specs per dialect, validators, and routed calls.
+
+Conversions and validators are computed once per tool and reused; the catalog is rebuilt
+when a server's tools change, and only the changed tools are converted again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from bridge.catalog import Catalog, CatalogEntry
+from bridge.mcp import CallResult, ProgressCallback
+from bridge.schema import Conversion, StrictSchemaError, convert
+from bridge.validation import ArgumentValidator, ValidatorCache
+from providers.types import ToolSpec
+
+if TYPE_CHECKING:
+    from bridge.fleet import Fleet
+    from config.schema import ServerConfig
+
+__all__ = ["FleetToolset"]
+
+log = logging.getLogger(__name__)
+
+
+class FleetToolset:
+    """Tools of a running fleet, as the loop needs them."""
+
+    def __init__(self, fleet: Fleet, configs: Mapping[str, ServerConfig]) -> None:
+        self.fleet = fleet
+        self.configs = configs
+        self._validators = ValidatorCache()
+        self._conversions: dict[tuple[str, str], tuple[int, Conversion]] = {}
+        self.catalog = Catalog.build(fleet.tools(), configs)
+
+    def refresh(self) -> None:
+        """Rebuild the catalog from what the servers list now."""
+        self.catalog = Catalog.build(self.fleet.tools(), self.configs)
+
+    def __len__(self) -> int:
+        return len(self.catalog)
+
+    def entries(self, only: str | None = None) -> list[CatalogEntry]:
+        if only is None:
+            return list(self.catalog)
+        entry = self.catalog.resolve(only)
+        return [entry] if entry is not None else []
+
+    def conversion(self, entry: CatalogEntry, dialect: str) -> Conversion:
+        """The tool's schema in ``dialect`` (strict falls back to plain OpenAI)."""
+        key = (entry.qualified, dialect)
+        cached = self._conversions.get(key)
+        schema = entry.tool.input_schema
+        if cached is not None and cached[0] == id(schema):
+            return cached[1]
+        try:
+            conversion = convert(schema, dialect)
+        except StrictSchemaError as exc:
+            log.info("%s: no strict schema (%s); sending it non-strict", entry.qualified, exc)
+            conversion = convert(schema, "openai")
+        self._conversions[key] = (id(schema), conversion)
+        return conversion
+
+    def specs(self, dialect: str, only: str | None = None) -> list[ToolSpec]:
+        """Every tool (or just ``only``) as the provider's dialect wants it."""
+        return [
+            ToolSpec(
+                name=entry.qualified,
+                description=entry.tool.description or entry.tool.title or entry.tool.name,
+                parameters=self.conversion(entry, dialect).schema,
+                strict=dialect == "openai-strict",
+            )
+            for entry in self.entries(only)
+        ]
+
+    def described(self, only: str | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+        """(name, description, original schema) for tools described in a prompt."""
+        return [
+            (entry.qualified, entry.tool.description, entry.tool.input_schema)
+            for entry in self.entries(only)
+        ]
+
+    def schemas(self) -> dict[str, dict[str, Any]]:
+        return {entry.qualified: entry.tool.input_schema for entry in self.catalog}
+
+    def validator(self, name: str) -> ArgumentValidator | None:
+        entry = self.catalog.resolve(name)
+        if entry is None:
+            return None
+        return self._validators.get(entry.server, entry.tool.name, entry.tool.input_schema)
+
+    def server_of(self, name: str) -> str | None:
+        entry = self.catalog.resolve(name)
+        return entry.server if entry is not None else None
+
+    async def call(
+        self, name: str, arguments: dict[str, Any], on_progress: ProgressCallback | None = None
+    ) -> CallResult:
+        """Route to the owning server; an unknown name is an error result."""
+        return await self.catalog.call(self.fleet, name, arguments, on_progress=on_progress)
