@@ -19,11 +19,13 @@ __all__ = ["build_parser", "main"]
 # command name -> "module:function"; the function takes the parsed arguments and
 # returns an exit code.
 COMMANDS = {
+    "run": "agent.commands.run:run_task",
     "tools": "agent.commands.tools:list_tools",
     "call": "agent.commands.tools:call_tool",
     "servers": "agent.commands.servers:show_servers",
     "config": "agent.commands.configs:config_command",
     "toolbox": "agent.commands.toolbox:run_toolbox",
+    "auth": "agent.commands.auth:auth_command",
 }
 
 
@@ -46,6 +48,33 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more logging on stderr (-vv: debug)"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run one task with the fleet's tools and print the answer"
+    )
+    _config_option(run)
+    run.add_argument("task", nargs="*", help="the task; text piped on stdin is added to it")
+    run.add_argument("-m", "--model", help="provider:model, e.g. openai:gpt-5-mini, ollama:qwen3")
+    run.add_argument("--system", help="the system prompt (default: agent.system in the config)")
+    run.add_argument("--max-turns", type=int, help="stop after this many model turns")
+    run.add_argument("--tool-choice", help="auto, none, required, or a qualified tool name")
+    run.add_argument("--no-tools", action="store_true", help="send no tools to the model")
+    run.add_argument(
+        "--tool-mode",
+        choices=("auto", "native", "text"),
+        default="auto",
+        help="native tool calls, tools described in the prompt (text), or auto (default)",
+    )
+    run.add_argument(
+        "-y", "--yes", action="store_true", help="allow tools the policy would ask about"
+    )
+    run.add_argument(
+        "-o",
+        "--output",
+        choices=("text", "jsonl"),
+        default="text",
+        help="text (answer on stdout, activity on stderr) or jsonl (one event per line)",
+    )
 
     tools = commands.add_parser("tools", help="list the tools of the fleet")
     _config_option(tools)
@@ -76,6 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
         _config_option(config_commands.add_parser(action, help=text))
 
     commands.add_parser("toolbox", help="run the built-in toolbox MCP server on stdio")
+
+    auth = commands.add_parser("auth", help="log in to, out of, or inspect OAuth servers")
+    auth_commands = auth.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
+    for action, text in (
+        ("login", "authorize now in a browser and keep the tokens"),
+        ("logout", "delete the stored tokens of a server"),
+        ("status", "show issuer, scopes and expiry of stored tokens"),
+    ):
+        action_parser = auth_commands.add_parser(action, help=text)
+        _config_option(action_parser)
+        action_parser.add_argument(
+            "server", metavar="SERVER", nargs="?" if action == "status" else None
+        )
+        if action == "login":
+            action_parser.add_argument(
+                "--no-browser", action="store_true", help="print the URL instead of opening it"
+            )
     return parser
 
 

@@ -5,46 +5,30 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agent import __version__
 from bridge.errors import NoServerAvailableError
 
 if TYPE_CHECKING:
-    from bridge.catalog import Catalog
-    from bridge.fleet import Fleet, ServerHandlers
+    from bridge.fleet import ServerHandlers
+    from bridge.toolset import FleetToolset
     from config.schema import Config
 
-__all__ = ["RunningFleet", "running_fleet"]
-
-
-@dataclass
-class RunningFleet:
-    config: Config
-    fleet: Fleet
-    catalog: Catalog
-
-    def refresh(self) -> None:
-        """Rebuild the catalog after a server's tools changed."""
-        from bridge.catalog import Catalog
-
-        self.catalog = Catalog.build(self.fleet.tools(), self.config.servers)
+__all__ = ["running_fleet"]
 
 
 @asynccontextmanager
 async def running_fleet(
-    config_path: str | None,
+    config: Config,
     *,
     handlers: ServerHandlers | None = None,
     require_servers: bool = True,
-) -> AsyncIterator[RunningFleet]:
-    """Load the config, start every server, report failures on stderr, build the catalog."""
-    from bridge.catalog import Catalog
+) -> AsyncIterator[FleetToolset]:
+    """Start every server, report failures on stderr, and keep the catalog current."""
     from bridge.fleet import Fleet, ServerState
-    from config import load
+    from bridge.toolset import FleetToolset
 
-    config = load(config_path)
     fleet = Fleet(config.servers, handlers=handlers, client_version=__version__)
     async with fleet:
         rows = fleet.status()
@@ -59,7 +43,8 @@ async def running_fleet(
                 "no server of the fleet could be started; fix the errors above "
                 "(`agent config check` validates the config)"
             )
-        running = RunningFleet(config, fleet, Catalog.build(fleet.tools(), config.servers))
-        for note in running.catalog.notes:
+        toolset = FleetToolset(fleet, config.servers)
+        fleet.on_tools_changed = toolset.refresh  # tools/list_changed updates the catalog live
+        for note in toolset.catalog.notes:
             print(f"agent: {note}", file=sys.stderr)
-        yield running
+        yield toolset

@@ -17,8 +17,10 @@ def show_servers(options: argparse.Namespace) -> int:
 
 
 async def _show(options: argparse.Namespace) -> int:
-    async with running_fleet(options.config, require_servers=False) as running:
-        rows = running.fleet.status()
+    from config import load
+
+    async with running_fleet(load(options.config), require_servers=False) as toolset:
+        rows = toolset.fleet.status()
     if options.json:
         print(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
         return 0

@@ -19,8 +19,10 @@ def list_tools(options: argparse.Namespace) -> int:
 
 
 async def _list_tools(options: argparse.Namespace) -> int:
-    async with running_fleet(options.config) as running:
-        entries = list(running.catalog)
+    from config import load
+
+    async with running_fleet(load(options.config)) as toolset:
+        entries = list(toolset.catalog)
     if options.json:
         rows: list[dict[str, Any]] = []
         for entry in entries:
@@ -70,12 +72,14 @@ async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> 
         message = f" {progress.message}" if progress.message else ""
         print(f"progress: {progress.progress:g}{total}{message}", file=sys.stderr)
 
-    async with running_fleet(options.config) as running:
-        if running.catalog.resolve(options.tool) is None:
-            known = ", ".join(entry.qualified for entry in running.catalog)
+    from config import load
+
+    async with running_fleet(load(options.config)) as toolset:
+        if toolset.catalog.resolve(options.tool) is None:
+            known = ", ".join(entry.qualified for entry in toolset.catalog)
             raise UsageError(f"no tool named {options.tool!r}; `agent tools` lists them: {known}")
-        result = await running.catalog.call(
-            running.fleet,
+        result = await toolset.catalog.call(
+            toolset.fleet,
             options.tool,
             arguments,
             on_progress=show_progress,

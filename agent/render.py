@@ -1,0 +1,128 @@
+"""How a run looks: the answer on stdout and tool activity on stderr, or JSONL events.
+
+The JSONL stream (``--output jsonl``) is versioned: every line carries ``"v": 1``; its
+event types and fields are documented in docs/jsonl.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Protocol, TextIO
+
+from bridge import events as ev
+
+__all__ = ["JSONL_VERSION", "JsonlRenderer", "Renderer", "TextRenderer", "sanitize"]
+
+JSONL_VERSION = 1
+
+# C0 controls except tab and newline, DEL, and C1: what a terminal could act on.
+_CONTROL = dict.fromkeys([*range(9), *range(11, 32), 127, *range(128, 160)], "\ufffd")
+
+
+def sanitize(text: str) -> str:
+    """Neutralise terminal control sequences in text from a tool or a model."""
+    return text.translate(_CONTROL)
+
+
+class Renderer(Protocol):
+    def event(self, event: ev.Event) -> None: ...
+
+    def error(self, message: str, code: int) -> None: ...
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class TextRenderer:
+    """The answer streams to ``out``; tools, progress and notes go to ``err``."""
+
+    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+        self.out = out
+        self.err = err
+        self._last = "\n"
+
+    def event(self, event: ev.Event) -> None:
+        match event:
+            case ev.TextDelta(text=text):
+                self.out.write(sanitize(text))
+                self.out.flush()
+                self._last = text[-1:] or self._last
+            case ev.ToolCallStarted(name=name, arguments=arguments):
+                self._note(f"→ {name} {_short(arguments)}")
+            case ev.ToolProgress(progress=progress, total=total, message=message):
+                of = f"/{total:g}" if total is not None else ""
+                self._note(f"  … {progress:g}{of} {message or ''}".rstrip())
+            case ev.ToolCallFinished(name=name, status=status, text=text, duration=duration):
+                first = sanitize(text.strip().splitlines()[0]) if text.strip() else ""
+                mark = {"done": "✓", "failed": "✗", "denied": "⊘"}[status]
+                detail = f": {first[:200]}" if status != "done" else ""
+                self._note(f"{mark} {name} ({duration:.2f}s){detail}")
+            case ev.Notice(message=message):
+                self._note(f"agent: {message}")
+            case ev.RunFinished():
+                if self._last != "\n":
+                    self.out.write("\n")
+                    self.out.flush()
+            case _:
+                pass
+
+    def error(self, message: str, code: int) -> None:
+        pass  # the command line prints errors itself
+
+    def _note(self, line: str) -> None:
+        if self._last != "\n":
+            self.out.write("\n")
+            self.out.flush()
+            self._last = "\n"
+        print(line, file=self.err, flush=True)
+
+
+class JsonlRenderer:
+    """One JSON object per line on ``out`` for every event."""
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+
+    def _write(self, kind: str, **fields: Any) -> None:
+        line = {"v": JSONL_VERSION, "type": kind, **fields}
+        self.out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        self.out.flush()
+
+    def event(self, event: ev.Event) -> None:
+        match event:
+            case ev.TextDelta(text=text):
+                self._write("text", text=text)
+            case ev.ToolCallStarted(call_id=call_id, name=name, arguments=arguments, server=server):
+                self._write("tool_call", id=call_id, name=name, arguments=arguments, server=server)
+            case ev.ToolProgress(call_id=call_id, progress=progress, total=total, message=message):
+                self._write(
+                    "tool_progress", id=call_id, progress=progress, total=total, message=message
+                )
+            case ev.ToolCallFinished() as done:
+                self._write(
+                    "tool_result",
+                    id=done.call_id,
+                    name=done.name,
+                    status=done.status,
+                    text=done.text,
+                    structured=done.structured,
+                    duration=round(done.duration, 4),
+                )
+            case ev.TurnFinished(turn=turn, tool_calls=calls, usage=usage):
+                tokens = (
+                    None
+                    if usage is None
+                    else {"input": usage.input_tokens, "output": usage.output_tokens}
+                )
+                self._write("turn", turn=turn, tool_calls=calls, usage=tokens)
+            case ev.Notice(message=message):
+                self._write("notice", message=message)
+            case ev.RunFinished(reason=reason, text=text, turns=turns, usage=usage):
+                tokens = {"input": usage.input_tokens, "output": usage.output_tokens}
+                self._write("done", reason=reason, text=text, turns=turns, usage=tokens)
+
+    def error(self, message: str, code: int) -> None:
+        self._write("error", message=message, exit_code=code)

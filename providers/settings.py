@@ -1,0 +1,58 @@
+"""Provider settings from the config's ``providers:`` section, and creation from a model spec."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from providers.base import Provider, create, parse_model
+
+if TYPE_CHECKING:
+    from config.schema import Config, ProviderConfig
+
+__all__ = ["SDK_MODULES", "create_from_config", "preload", "settings_for"]
+
+# The config spells capabilities for people; the adapters spell them as Capabilities does.
+_CAPABILITY_NAMES = {"parallel_tool_calls": "parallel_calls"}
+_CHOICE_NAMES = {"named": "specific"}
+
+
+def settings_for(name: str, section: ProviderConfig) -> dict[str, Any]:
+    """Keyword settings for ``providers.create`` from one provider's config section."""
+    settings: dict[str, Any] = {
+        "api_key": section.api_key,
+        "base_url": section.base_url,
+        "timeout": section.timeout,
+        "options": dict(section.options) or None,
+    }
+    if name == "gemini":
+        settings["api_version"] = getattr(section, "api_version", None)
+    capabilities: dict[str, Any] = {}
+    for key, value in section.capabilities.model_dump(exclude_none=True).items():
+        if key == "tool_choice":
+            value = [_CHOICE_NAMES.get(mode, mode) for mode in value]
+        capabilities[_CAPABILITY_NAMES.get(key, key)] = value
+    if capabilities:
+        settings["capabilities"] = capabilities
+    return {key: value for key, value in settings.items() if value is not None}
+
+
+def create_from_config(config: Config, spec: str) -> Provider:
+    """The provider for ``spec`` (``provider:model``) with that provider's configured settings."""
+    name, model = parse_model(spec)
+    section = getattr(config.providers, name, None)
+    settings = settings_for(name, section) if section is not None else {}
+    return create(name, model, **settings)
+
+
+# What each provider imports: slow here (about a second for openai and google.genai), so
+# ``agent run`` imports it in a thread while the fleet starts.
+SDK_MODULES = {"openai": "openai", "gemini": "google.genai", "ollama": "ollama"}
+
+
+def preload(spec: str) -> None:
+    """Import the SDK the provider of ``spec`` needs (call it in a worker thread)."""
+    import importlib
+
+    module = SDK_MODULES.get(parse_model(spec)[0])
+    if module is not None:
+        importlib.import_module(module)
