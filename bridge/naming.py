@@ -191,13 +191,11 @@ def _settle_hash_collisions(final: dict[tuple[str, str], str], prefixes: Mapping
     practice the loop never turns, but the reverse map must stay exact regardless.
     """
     length = HASH_LENGTH
-    while True:
+    while len(set(final.values())) != len(final):
         owners: dict[str, list[tuple[str, str]]] = {}
         for pair, name in final.items():
             owners.setdefault(name, []).append(pair)
         clashing = [pairs for pairs in owners.values() if len(pairs) > 1]
-        if not clashing:
-            return
         length += 2
         for pairs in clashing:
             for server, tool in pairs:
