@@ -59,7 +59,7 @@ def default_config() -> Config:
     """The embedded default: no model (the CLI picks one) and the built-in toolbox server."""
     from config.schema import Config, ServerConfig
 
-    toolbox = ServerConfig(command=sys.executable, args=("-m", "agent", "toolbox"))
+    toolbox = ServerConfig(command=sys.executable, args=("-m", "agent.toolbox"))
     return Config(servers={"toolbox": toolbox})
 
 

@@ -181,7 +181,7 @@ def test_the_default_runs_the_toolbox_with_this_python():
     toolbox = default_config().servers["toolbox"]
     assert (toolbox.command, toolbox.args, toolbox.kind) == (
         sys.executable,
-        ("-m", "agent", "toolbox"),
+        ("-m", "agent.toolbox"),
         "stdio",
     )
 

@@ -68,4 +68,4 @@ def test_summarize_explains_the_embedded_default():
     assert lines[0] == "config: embedded default (no config file found)"
     assert lines[1] == "model: not set (chosen from the environment)"
     assert lines[3].startswith("  toolbox  stdio  ")
-    assert lines[3].endswith("-m agent toolbox")
+    assert lines[3].endswith("-m agent.toolbox")
