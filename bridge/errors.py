@@ -7,6 +7,7 @@ from typing import Any
 from config.errors import HostError
 
 __all__ = [
+    "AuthorizationError",
     "BridgeError",
     "ConnectionClosedError",
     "MCPError",
@@ -43,6 +44,10 @@ class RequestTimeoutError(MCPError):
 
 class ServerStartError(MCPError):
     """A server could not be spawned, connected to, or initialized."""
+
+
+class AuthorizationError(MCPError):
+    """A remote server wants OAuth authorization that could not be obtained."""
 
 
 class RemoteError(MCPError):

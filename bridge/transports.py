@@ -1,4 +1,10 @@
-"""Which transport serves a configured server: a table keyed by the server's kind."""
+"""Which transport serves a configured server: a table keyed by the server's kind.
+
+Every remote server gets an OAuth ``httpx.Auth``: a server that never answers 401 costs
+nothing, and one that does gets discovery, stored tokens and refresh. Interactive
+authorization needs an ``authorize`` callable from the front-end; without one, a server
+that wants a person to log in fails with a message saying how.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,15 @@ from typing import TYPE_CHECKING
 from bridge.mcp import StdioTransport, Transport
 
 if TYPE_CHECKING:
-    from config.schema import ServerConfig
+    import httpx
 
-__all__ = ["make_transport"]
+    from bridge.mcp.oauth import Authorize, OAuthSettings, TokenStore
+    from config.schema import OAuthConfig, ServerConfig
+
+__all__ = ["make_auth", "make_transport", "oauth_settings"]
 
 
-def _stdio(name: str, config: ServerConfig) -> Transport:
+def _stdio(name: str, config: ServerConfig, authorize: Authorize | None) -> Transport:
     assert config.command is not None
     return StdioTransport(
         config.command,
@@ -24,7 +33,9 @@ def _stdio(name: str, config: ServerConfig) -> Transport:
     )
 
 
-def _http(name: str, config: ServerConfig, *, fallback: bool = False) -> Transport:
+def _http(
+    name: str, config: ServerConfig, authorize: Authorize | None, *, fallback: bool = False
+) -> Transport:
     from bridge.mcp.http import StreamableHTTPTransport
 
     assert config.url is not None
@@ -32,25 +43,30 @@ def _http(name: str, config: ServerConfig, *, fallback: bool = False) -> Transpo
         config.url,
         name=name,
         headers=config.headers,
+        auth=make_auth(name, config, authorize=authorize),
         connect_timeout=config.startup_timeout,
         legacy_fallback=fallback,
     )
 
 
-def _auto(name: str, config: ServerConfig) -> Transport:
-    return _http(name, config, fallback=True)
+def _auto(name: str, config: ServerConfig, authorize: Authorize | None) -> Transport:
+    return _http(name, config, authorize, fallback=True)
 
 
-def _sse(name: str, config: ServerConfig) -> Transport:
+def _sse(name: str, config: ServerConfig, authorize: Authorize | None) -> Transport:
     from bridge.mcp.legacy_sse import LegacySSETransport
 
     assert config.url is not None
     return LegacySSETransport(
-        config.url, name=name, headers=config.headers, connect_timeout=config.startup_timeout
+        config.url,
+        name=name,
+        headers=config.headers,
+        auth=make_auth(name, config, authorize=authorize),
+        connect_timeout=config.startup_timeout,
     )
 
 
-_FACTORIES: dict[str, Callable[[str, ServerConfig], Transport]] = {
+_FACTORIES: dict[str, Callable[[str, ServerConfig, Authorize | None], Transport]] = {
     "stdio": _stdio,
     "http": _http,
     "sse": _sse,
@@ -58,6 +74,58 @@ _FACTORIES: dict[str, Callable[[str, ServerConfig], Transport]] = {
 }
 
 
-def make_transport(name: str, config: ServerConfig) -> Transport:
+def make_transport(
+    name: str, config: ServerConfig, *, authorize: Authorize | None = None
+) -> Transport:
     """A new, unstarted transport for the server named ``name``."""
-    return _FACTORIES[config.kind](name, config)
+    return _FACTORIES[config.kind](name, config, authorize)
+
+
+def make_auth(
+    name: str,
+    config: ServerConfig,
+    *,
+    authorize: Authorize | None = None,
+    store: TokenStore | None = None,
+) -> httpx.Auth | None:
+    """The OAuth auth of a remote server; None when its headers already authorize it."""
+    from bridge.mcp.oauth import TokenStore, default_store_path
+    from bridge.mcp.oauth.flow import OAuth
+
+    assert config.url is not None
+    if config.auth is None and any(k.lower() == "authorization" for k in config.headers):
+        return None  # a static Authorization header is the person's choice; keep out of it
+    return OAuth(
+        config.url,
+        name=name,
+        settings=oauth_settings(config.auth),
+        store=store if store is not None else TokenStore(default_store_path()),
+        authorize=authorize,
+    )
+
+
+def oauth_settings(auth: OAuthConfig | None) -> OAuthSettings:
+    """The bridge's settings from a server's ``auth:`` section (None: all defaults)."""
+    from bridge.mcp.oauth import OAuthSettings
+
+    if auth is None:
+        return OAuthSettings()
+    key = None
+    if auth.private_key_file is not None:
+        try:
+            key = auth.private_key_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            from bridge.errors import AuthorizationError
+
+            raise AuthorizationError(
+                f"the private key file {auth.private_key_file} cannot be read: {exc.strerror}"
+            ) from exc
+    return OAuthSettings(
+        client_id=auth.client_id,
+        client_secret=auth.client_secret,
+        scopes=auth.scopes,
+        grant=auth.grant,
+        client_metadata_url=auth.client_metadata_url,
+        redirect_port=auth.redirect_port,
+        private_key_pem=key,
+    )

@@ -19,7 +19,8 @@ left (config <- providers <- bridge <- agent); every class derives from ``HostEr
     │   │   ├── ProtocolError          the peer broke the wire rules
     │   │   ├── RequestTimeoutError    a request got no answer in time
     │   │   ├── RemoteError            a JSON-RPC error response (code, message, data)
-    │   │   └── ServerStartError       a server could not be started or initialized
+    │   │   ├── ServerStartError       a server could not be started or initialized
+    │   │   └── AuthorizationError     OAuth for a remote server failed or is needed
     │   ├── NoServerAvailableError     every server of the fleet is down
     │   └── MaxTurnsError              the tool-call loop hit max_turns
     └── AgentError                     agent/errors.py

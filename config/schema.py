@@ -28,6 +28,7 @@ __all__ = [
     "Capabilities",
     "Config",
     "GeminiConfig",
+    "OAuthConfig",
     "OllamaConfig",
     "OpenAIConfig",
     "ProviderConfig",
@@ -156,6 +157,51 @@ class RestartPolicy(_Model):
     max_backoff: Seconds = 30.0
 
 
+class OAuthConfig(_Model):
+    """OAuth for a remote server; every key optional (discovery and registration fill in).
+
+    ``client_id``/``client_secret`` name a client registered by hand; ``client_metadata_url``
+    is the HTTPS URL of this client's metadata document, used as its client_id where the
+    authorization server accepts those; ``grant: client_credentials`` runs without a
+    person (needs ``client_id`` and ``client_secret`` or ``private_key_file``).
+    """
+
+    client_id: str | None = Field(default=None, min_length=1)
+    client_secret: str | None = None
+    scopes: tuple[str, ...] | None = None
+    """None lets the server's challenge or metadata choose."""
+    grant: Literal["authorization_code", "client_credentials"] = "authorization_code"
+    client_metadata_url: str | None = None
+    redirect_port: int | None = Field(default=None, ge=1, le=65535)
+    private_key_file: Path | None = None
+    """A PEM key (EC or RSA) for ``private_key_jwt`` client authentication."""
+
+    @field_validator("client_metadata_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("a client metadata document URL must be an https:// URL")
+        return value
+
+    @field_validator("private_key_file")
+    @classmethod
+    def _resolve_key(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _base_dir(info) / value.expanduser()
+
+    @model_validator(mode="after")
+    def _complete_grant(self) -> OAuthConfig:
+        if self.client_secret is not None and self.client_id is None:
+            raise ValueError("`client_secret` needs the `client_id` it belongs to; add it")
+        if self.grant == "client_credentials" and (
+            self.client_id is None or (self.client_secret is None and not self.private_key_file)
+        ):
+            raise ValueError(
+                "grant client_credentials needs `client_id` and `client_secret` "
+                "(or `private_key_file`); add them"
+            )
+        return self
+
+
 def _restart_shorthand(value: Any) -> Any:
     return {"policy": value} if isinstance(value, str) else value
 
@@ -181,6 +227,8 @@ class ServerConfig(_Model):
     roots: tuple[str, ...] = ()
     """Stored as URIs: plain paths become absolute ``file://`` URIs."""
     tools: ToolFilter = Field(default_factory=ToolFilter)
+    auth: OAuthConfig | None = None
+    """OAuth settings for a ``url`` server (every remote server may answer 401 anyway)."""
 
     @property
     def kind(self) -> Literal["stdio", "http", "sse", "auto"]:
@@ -234,6 +282,8 @@ class ServerConfig(_Model):
                 )
             if self.headers:
                 raise ValueError("`headers` apply to `url` servers only; remove them")
+            if self.auth is not None:
+                raise ValueError("`auth` applies to `url` servers only; remove it")
         else:
             if self.transport == "stdio":
                 raise ValueError("transport stdio needs `command`; use auto, http or sse")

@@ -1,7 +1,8 @@
 """Presenting a loaded config to a person: masked plain data and a short summary.
 
 Masked: every value that came from an environment variable, every provider ``api_key``,
-and env/header entries whose name looks like a credential (KEY, TOKEN, SECRET, ...).
+every server's ``auth.client_secret``, and env/header entries whose name looks like a
+credential (KEY, TOKEN, SECRET, ...).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def masked(config: Config) -> dict[str, Any]:
         if provider.get("api_key") is not None:
             provider["api_key"] = MASK
     for server in data["servers"].values():
+        auth = server.get("auth")
+        if auth and auth.get("client_secret") is not None:
+            auth["client_secret"] = MASK
         for section in ("env", "headers"):
             for name in server[section]:
                 if _SENSITIVE.search(name):

@@ -3,11 +3,15 @@
 Contract: the server URL is the last argument, the scenario is in MCP_CONFORMANCE_SCENARIO
 (and MCP_CONFORMANCE_CONTEXT for some auth scenarios). It drives our bridge, nothing else:
 connect over Streamable HTTP, do the scenario's work, exit 0.
+
+Every run carries our OAuth client with an in-memory token store; the harness's
+authorization servers approve at once, so the authorizer just reads their redirect.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -18,6 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bridge.mcp import ClientSession
 from bridge.mcp.http import StreamableHTTPTransport
+from bridge.mcp.oauth import OAuth, OAuthSettings, TokenStore, follow_redirect
+from bridge.mcp.oauth.enterprise import IdentityAssertion
+
+# The client ID metadata document URL the harness's CIMD scenario expects.
+CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json"
 
 SAMPLES: dict[str, Any] = {
     "string": "test",
@@ -55,8 +64,39 @@ async def accept_with_defaults(params: dict[str, Any]) -> dict[str, Any]:
     return {"action": "accept", "content": content}
 
 
-async def run(url: str, scenario: str) -> None:
-    transport = StreamableHTTPTransport(url, name=scenario)
+def oauth_settings(scenario: str, context: dict[str, Any]) -> OAuthSettings:
+    """Settings from MCP_CONFORMANCE_CONTEXT: pre-registered clients, keys, identity tokens."""
+    grant: Any = "authorization_code"
+    assertion = None
+    if scenario.startswith("auth/client-credentials"):
+        grant = "client_credentials"
+    elif "idp_id_token" in context:
+        grant = "jwt_bearer"
+        assertion = IdentityAssertion(
+            context["idp_token_endpoint"],
+            context["idp_id_token"],
+            client_id=context.get("idp_client_id"),
+        )
+    return OAuthSettings(
+        client_id=context.get("client_id"),
+        client_secret=context.get("client_secret"),
+        grant=grant,
+        client_metadata_url=CLIENT_METADATA_URL,
+        private_key_pem=context.get("private_key_pem"),
+        client_name="mcp-agent-host-conformance",
+        assertion=assertion,
+    )
+
+
+async def run(url: str, scenario: str, context: dict[str, Any]) -> None:
+    auth = OAuth(
+        url,
+        name=scenario,
+        settings=oauth_settings(scenario, context),
+        store=TokenStore(),
+        authorize=follow_redirect,
+    )
+    transport = StreamableHTTPTransport(url, name=scenario, auth=auth)
     session = ClientSession(
         transport,
         name=scenario,
@@ -79,7 +119,8 @@ async def run(url: str, scenario: str) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     scenario = os.environ.get("MCP_CONFORMANCE_SCENARIO", "")
-    asyncio.run(run(sys.argv[-1], scenario))
+    context = json.loads(os.environ.get("MCP_CONFORMANCE_CONTEXT") or "{}")
+    asyncio.run(run(sys.argv[-1], scenario, context))
 
 
 if __name__ == "__main__":
