@@ -9,26 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker, validators
-from jsonschema.exceptions import SchemaError
-from jsonschema.protocols import Validator
-from referencing.exceptions import Unresolvable
+if TYPE_CHECKING:  # jsonschema is imported on first use: it costs ~60 ms at start-up
+    from jsonschema import FormatChecker
+    from jsonschema.protocols import Validator
 
 __all__ = ["MAX_ERRORS", "ArgumentValidator", "ValidatorCache", "format_for_model"]
 
 MAX_ERRORS = 10
 _MAX_MESSAGE = 240
-_DEFAULT: type[Validator] = Draft202012Validator
-# "$schema" markers and the validator class each one selects.
-_DRAFTS: tuple[tuple[str, type[Validator]], ...] = (
-    ("draft/2020-12", validators.Draft202012Validator),
-    ("draft/2019-09", validators.Draft201909Validator),
-    ("draft-07", validators.Draft7Validator),
-    ("draft-06", validators.Draft6Validator),
-    ("draft-04", validators.Draft4Validator),
-    ("draft-03", validators.Draft3Validator),
+# "$schema" markers and the validator class each one selects (2020-12 is the default).
+_DRAFTS = (
+    ("draft/2020-12", "Draft202012Validator"),
+    ("draft/2019-09", "Draft201909Validator"),
+    ("draft-07", "Draft7Validator"),
+    ("draft-06", "Draft6Validator"),
+    ("draft-04", "Draft4Validator"),
+    ("draft-03", "Draft3Validator"),
 )
 _JSON_TYPES = {
     dict: "object",
@@ -44,6 +42,8 @@ _JSON_TYPES = {
 @cache
 def _cheap_formats() -> FormatChecker:
     """Formats that cost little to check; any other format is accepted unchecked."""
+    from jsonschema import FormatChecker
+
     wanted = ("date", "time", "email", "ipv4", "ipv6", "uuid")
     checker = FormatChecker(formats=[f for f in wanted if f in FormatChecker.checkers])
 
@@ -59,13 +59,16 @@ def _cheap_formats() -> FormatChecker:
 
 
 def _validator_class(schema: Mapping[str, Any]) -> tuple[type[Validator], str]:
+    from jsonschema import validators
+
     declared = schema.get("$schema")
     if not isinstance(declared, str):
-        return _DEFAULT, ""
-    for marker, cls in _DRAFTS:
+        return validators.Draft202012Validator, ""
+    for marker, name in _DRAFTS:
         if marker in declared:
-            return cls, ""
-    return _DEFAULT, f"unknown $schema {declared!r}: validating as draft 2020-12"
+            return getattr(validators, name), ""
+    note = f"unknown $schema {declared!r}: validating as draft 2020-12"
+    return validators.Draft202012Validator, note
 
 
 def _clip(text: str) -> str:
@@ -94,6 +97,8 @@ class ArgumentValidator:
             return cls(
                 None, f"input schema is not an object ({type(schema).__name__}): not checked"
             )
+        from jsonschema.exceptions import SchemaError
+
         schema = dict(schema)
         validator_class, note = _validator_class(schema)
         try:
@@ -118,6 +123,8 @@ class ArgumentValidator:
             return [f"$: the arguments must be a JSON object, not {kind}"]
         if self._validator is None:
             return []
+        from referencing.exceptions import Unresolvable
+
         try:
             return self._collect(self._validator.iter_errors(arguments))
         except (Unresolvable, RecursionError) as exc:

@@ -10,9 +10,10 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 import uvicorn
@@ -35,6 +36,7 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.time)  # when it arrived (wall clock)
 
 
 def free_port() -> int:
