@@ -13,11 +13,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
-from bridge.mcp.sse import parse_events
+from bridge.mcp.sse import Event, parse_events
 from bridge.mcp.transport import Message, TransportFailure
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ SAFE_TO_REPEAT = frozenset(
 FALLBACK_STATUSES = frozenset({400, 404, 405})
 MAX_RESUMES = 5
 DEFAULT_RETRY_MS = 1000
+DRAIN_SECONDS = 5.0  # how long the rest of an answered stream is read before it is dropped
 
 Inbox = asyncio.Queue[Message | list[Message] | TransportFailure | None]
 
@@ -181,9 +182,12 @@ class StreamableHTTPTransport:
         assert self._client is not None, "start() first"
         method = str(message.get("method"))
         stale = self.session_id
-        async with self._client.stream(
+        request = self._client.build_request(
             "POST", self.url, json=message, headers=self._headers()
-        ) as response:
+        )
+        response = await self._client.send(request, stream=True)
+        handed_off = False
+        try:
             if response.status_code >= 400:
                 body = (await response.aread()).decode("utf-8", "replace")
                 if method == "initialize" and self.legacy_fallback:
@@ -197,7 +201,10 @@ class StreamableHTTPTransport:
                 lost = False
                 if method == "initialize":
                     self.session_id = response.headers.get("mcp-session-id")
-                answer, resume = await self._read_answer(response, message["id"])
+                answer, resume, handed_off = await self._read_answer(response, message["id"])
+        finally:
+            if not handed_off:
+                await response.aclose()
         if lost:
             await self._reinitialize(stale)
             if method in SAFE_TO_REPEAT and not repeated:
@@ -216,44 +223,73 @@ class StreamableHTTPTransport:
 
     async def _read_answer(
         self, response: httpx.Response, request_id: Any
-    ) -> tuple[Message | None, tuple[str | None, int]]:
-        """The answer from a JSON body or an SSE stream; else where to resume the stream."""
+    ) -> tuple[Message | None, tuple[str | None, int], bool]:
+        """The answer from a JSON body or an SSE stream; else where to resume the stream.
+
+        The last value says whether the response now belongs to a drain task.
+        """
         content_type = response.headers.get("content-type", "")
         if content_type.startswith("application/json"):
             data = json.loads(await response.aread())
             for item in data if isinstance(data, list) else [data]:
                 if isinstance(item, dict) and item.get("id") == request_id and "method" not in item:
-                    return item, (None, DEFAULT_RETRY_MS)
+                    return item, (None, DEFAULT_RETRY_MS), False
                 self._inbox.put_nowait(item)
             raise ProtocolError(f"server {self.name!r} answered with JSON that is not the response")
         if content_type.startswith("text/event-stream"):
-            return await self._read_stream(response, request_id)
+            events = parse_events(response.aiter_lines())
+            answer, resume = await self._read_stream(events, request_id)
+            if answer is None:
+                return None, resume, False
+            # Read the stream to its end elsewhere, so the connection goes back to the pool.
+            self._spawn(self._drain(response, events))
+            return answer, resume, True
         raise ProtocolError(
             f"server {self.name!r} answered a request with {content_type or 'no content type'}"
             f" (HTTP {response.status_code})"
         )
 
     async def _read_stream(
-        self, response: httpx.Response, request_id: Any
+        self, events: AsyncIterator[Event], request_id: Any
     ) -> tuple[Message | None, tuple[str | None, int]]:
         last_id: str | None = None
         retry = DEFAULT_RETRY_MS
-        async for event in parse_events(response.aiter_lines()):
+        async for event in events:
             if event.id is not None:
                 last_id = event.id
             if event.retry is not None:
                 retry = event.retry
-            if not event.data:
-                continue  # the priming event
-            try:
-                item = json.loads(event.data)
-            except ValueError:
-                log.warning("server %r sent an SSE event that is not JSON (skipped)", self.name)
+            item = self._decode(event.data)
+            if item is None:
                 continue
             if isinstance(item, dict) and item.get("id") == request_id and "method" not in item:
                 return item, (last_id, retry)
             self._inbox.put_nowait(item)
         return None, (last_id, retry)
+
+    def _decode(self, data: str) -> Any:
+        if not data:
+            return None  # the priming event
+        try:
+            return json.loads(data)
+        except ValueError:
+            log.warning("server %r sent an SSE event that is not JSON (skipped)", self.name)
+            return None
+
+    async def _drain(self, response: httpx.Response, events: AsyncIterator[Event]) -> None:
+        """Deliver what follows an answer on its stream, then release the response."""
+        import httpx
+
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                async for event in events:
+                    item = self._decode(event.data)
+                    if item is not None:
+                        self._inbox.put_nowait(item)
+        except (TimeoutError, httpx.HTTPError):
+            pass  # the server kept the stream open or dropped it: nothing more to read
+        finally:
+            await response.aclose()
 
     async def _resume(self, request_id: Any, where: tuple[str | None, int]) -> Message:
         """Reconnect by GET with Last-Event-ID until the answer arrives (bounded)."""
@@ -269,7 +305,8 @@ class StreamableHTTPTransport:
                 if response.status_code >= 400:
                     body = (await response.aread()).decode("utf-8", "replace")
                     raise _http_error(self.name, response.status_code, body)
-                answer, (new_id, retry) = await self._read_stream(response, request_id)
+                events = parse_events(response.aiter_lines())
+                answer, (new_id, retry) = await self._read_stream(events, request_id)
             if answer is not None:
                 return answer
             last_id = new_id or last_id
