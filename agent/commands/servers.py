@@ -24,7 +24,10 @@ async def _show(options: argparse.Namespace) -> int:
     if options.json:
         print(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
         return 0
-    header = ("SERVER", "TRANSPORT", "STATE", "PROTOCOL", "IMPLEMENTATION", "TOOLS", "ERROR")
+    header = (
+        "SERVER", "TRANSPORT", "STATE", "PROTOCOL", "IMPLEMENTATION", "TOOLS", "CALLS", "MEDIAN",
+        "ERROR",
+    )  # fmt: skip
     table = [header]
     for row in rows:
         implementation = (
@@ -39,6 +42,8 @@ async def _show(options: argparse.Namespace) -> int:
                 row.protocol_version or "",
                 implementation,
                 str(row.tool_count),
+                str(row.calls),
+                f"{row.median_ms:.1f} ms" if row.median_ms is not None else "-",
                 error,
             )
         )
