@@ -1,0 +1,82 @@
+"""A server's sampling/createMessage answered by the configured model, per the policy."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from bridge.approval import Policy
+from bridge.fleet import Fleet, ServerHandlers
+from bridge.sampling import sampling_handler
+from config.schema import ServerConfig
+from providers.types import UserMessage
+from tests.bridge.mcp.conftest import SERVERS
+from tests.fakes import ScriptedProvider, Turn
+
+SAMPLING_SERVER = ServerConfig(
+    command=sys.executable, args=(str(SERVERS / "raw_server.py"), "sampling")
+)
+
+
+async def sampled_reply(policy: Policy, approver=None) -> tuple[dict, ScriptedProvider]:
+    provider = ScriptedProvider([Turn("a sampled answer")])
+
+    async def get_provider():
+        return provider
+
+    handlers = ServerHandlers(sampling=sampling_handler(get_provider, policy, approver))
+    async with Fleet({"srv": SAMPLING_SERVER}, handlers=handlers) as fleet:
+        result = await fleet.call("srv", "echo", {})
+    # The raw server answers the tool call with the client's reply to its sampling request.
+    return json.loads(result.text), provider
+
+
+async def test_an_allowed_sampling_request_is_answered_by_the_model():
+    reply, provider = await sampled_reply(Policy(sampling="allow"))
+    assert reply["result"] == {
+        "role": "assistant",
+        "content": {"type": "text", "text": "a sampled answer"},
+        "model": "scripted-1",
+        "stopReason": "endTurn",
+    }
+    (request,) = provider.requests
+    assert request.max_tokens == 10
+    assert not request.tools
+
+
+async def test_a_denied_sampling_request_is_an_error_and_the_model_is_not_asked():
+    reply, provider = await sampled_reply(Policy(sampling="deny"))
+    assert reply["error"]["code"] == -1
+    assert provider.requests == []
+
+
+async def test_ask_goes_to_the_approver_with_the_server_name():
+    asked = []
+
+    async def approver(request):
+        asked.append(request)
+        return "allow"
+
+    reply, _ = await sampled_reply(Policy(sampling="ask"), approver)
+    assert reply["result"]["content"]["text"] == "a sampled answer"
+    assert [(r.kind, r.server) for r in asked] == [("sampling", "srv")]
+
+
+def test_sampling_messages_become_neutral_messages():
+    from bridge.sampling import _messages
+
+    converted = _messages(
+        {
+            "systemPrompt": "be brief",
+            "messages": [
+                {"role": "user", "content": {"type": "text", "text": "hi"}},
+                {"role": "assistant", "content": [{"type": "text", "text": "hello"}]},
+                {"role": "user", "content": {"type": "image", "data": "...", "mimeType": "x"}},
+            ],
+        }
+    )
+    assert [type(m).__name__ for m in converted] == [
+        "SystemMessage", "UserMessage", "AssistantMessage", "UserMessage",
+    ]  # fmt: skip
+    assert converted[1] == UserMessage("hi")
+    assert converted[3].text == "[image content]"
