@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bridge.mcp import CallResult
-from providers.types import AudioPart, ContentPart, ImagePart, TextPart
+from providers.types import ContentPart, ImagePart, TextPart
 
 __all__ = ["DEFAULT_RESULT_LIMIT", "to_parts", "truncate"]
 
@@ -28,8 +28,9 @@ def _block(block: dict[str, Any], images: bool) -> ContentPart:
     if kind in ("image", "audio"):
         mime = str(block.get("mimeType", "application/octet-stream"))
         data = str(block.get("data", ""))
-        if images:
-            return ImagePart(data, mime) if kind == "image" else AudioPart(data, mime)
+        # Images go to models that see them; no adapter sends audio inside a tool result.
+        if images and kind == "image":
+            return ImagePart(data, mime)
         return TextPart(f"[{kind} {mime}, {len(data) * 3 // 4} bytes, not shown to this model]")
     if kind == "resource_link":
         name = block.get("name") or block.get("title") or ""
