@@ -29,6 +29,7 @@ def _pump(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader) -> None
         loop.call_soon_threadsafe(reader.feed_data, chunk)
     loop.call_soon_threadsafe(reader.feed_eof)
 
+
 log = logging.getLogger(__name__)
 
 
