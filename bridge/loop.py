@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -217,15 +217,28 @@ async def _run_calls(
     approver: Approver | None,
     failures: dict[str, int],
 ) -> AsyncIterator[ev.Event]:
-    """Run every call of one turn concurrently; results go back in the model's order."""
+    """Run the calls of one turn (concurrently unless ``parallel_tool_calls`` is off).
+
+    Results go back in the model's order, whatever order they finish in.
+    """
     queue: asyncio.Queue[ev.Event] = asyncio.Queue()
     images = bool(getattr(state.capabilities, "images", False)) and not state.text_mode
+    finished: dict[str, _Outcome] = {}
 
-    def task(call: ToolCall) -> Coroutine[Any, Any, _Outcome]:
-        return _one_call(toolset, call, settings, policy, approver, failures, queue, images)
+    async def one(call: ToolCall) -> None:
+        outcome = await _one_call(
+            toolset, call, settings, policy, approver, failures, queue, images
+        )
+        finished[call.id] = outcome
 
-    pending = [asyncio.ensure_future(task(call)) for call in assistant.tool_calls]
-    everything = asyncio.gather(*pending)
+    async def all_calls() -> None:
+        if settings.parallel_tool_calls:
+            await asyncio.gather(*(one(call) for call in assistant.tool_calls))
+        else:
+            for call in assistant.tool_calls:
+                await one(call)
+
+    everything = asyncio.ensure_future(all_calls())
     try:
         while not everything.done():
             getter = asyncio.ensure_future(queue.get())
@@ -237,20 +250,18 @@ async def _run_calls(
                 getter.cancel()
         while not queue.empty():
             yield queue.get_nowait()
-        outcomes = everything.result()
+        everything.result()
     except BaseException:
         everything.cancel()
         await asyncio.gather(everything, return_exceptions=True)
         # Every call needs a result in history, or the next request is invalid.
-        done = {o.message.call_id: o for t in pending if t.done() and not t.cancelled()
-                and t.exception() is None for o in [t.result()]}  # fmt: skip
         for call in assistant.tool_calls:
-            outcome = done.get(call.id)
+            outcome = finished.get(call.id)
             messages.append(outcome.message if outcome else _cancelled(call))
         raise
-    for outcome in outcomes:
-        messages.append(outcome.message)
-        yield outcome.event
+    for call in assistant.tool_calls:
+        messages.append(finished[call.id].message)
+        yield finished[call.id].event
 
 
 def _cancelled(call: ToolCall) -> ToolResultMessage:

@@ -272,3 +272,29 @@ async def test_cancelling_a_run_keeps_history_valid_with_cancelled_results():
     (result,) = results(messages)
     assert result.is_error and "cancelled" in result.text
     assert isinstance(result.content[0], TextPart)
+
+
+async def test_with_parallel_calls_off_the_calls_of_a_turn_run_one_after_another():
+    calls = (
+        call("box__count_slowly", "slow", n=2, delay=0.02),
+        call("box__upper", "fast", text="quick"),
+    )
+    provider = ScriptedProvider([Turn(calls=calls), Turn("done")])
+    async with toolbox_fleet() as toolset:
+        events, messages = await collect(
+            provider, toolset, settings=LoopSettings(parallel_tool_calls=False)
+        )
+    order = [
+        (type(e).__name__, e.call_id)
+        for e in events
+        if isinstance(e, ev.ToolCallStarted | ev.ToolProgress)
+    ]
+    # The slow call had made all its progress before the fast one started.
+    assert order == [
+        ("ToolCallStarted", "slow"),
+        ("ToolProgress", "slow"),
+        ("ToolProgress", "slow"),
+        ("ToolCallStarted", "fast"),
+    ]
+    assert [r.call_id for r in results(messages)] == ["slow", "fast"]
+    assert provider.requests[0].parallel_tool_calls is False
