@@ -26,6 +26,8 @@ COMMANDS = {
     "config": "agent.commands.configs:config_command",
     "toolbox": "agent.commands.toolbox:run_toolbox",
     "auth": "agent.commands.auth:auth_command",
+    "chat": "agent.commands.chat:chat_command",
+    "sessions": "agent.commands.chat:sessions_command",
 }
 
 
@@ -35,6 +37,22 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
         "--config",
         metavar="FILE",
         help="the fleet file (default: $AGENT_CONFIG, ./agent.yaml, then the user's config dir)",
+    )
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    """The options ``run`` and ``chat`` share: config, model, prompt, tool mode, approval."""
+    _config_option(parser)
+    parser.add_argument("-m", "--model", help="provider:model, e.g. openai:gpt-5-mini")
+    parser.add_argument("--system", help="the system prompt (default: agent.system in the config)")
+    parser.add_argument(
+        "--tool-mode",
+        choices=("auto", "native", "text"),
+        default="auto",
+        help="native tool calls, tools described in the prompt (text), or auto (default)",
+    )
+    parser.add_argument(
+        "-y", "--yes", action="store_true", help="allow tools the policy would ask about"
     )
 
 
@@ -52,22 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="run one task with the fleet's tools and print the answer"
     )
-    _config_option(run)
     run.add_argument("task", nargs="*", help="the task; text piped on stdin is added to it")
-    run.add_argument("-m", "--model", help="provider:model, e.g. openai:gpt-5-mini, ollama:qwen3")
-    run.add_argument("--system", help="the system prompt (default: agent.system in the config)")
+    _model_options(run)
     run.add_argument("--max-turns", type=int, help="stop after this many model turns")
     run.add_argument("--tool-choice", help="auto, none, required, or a qualified tool name")
     run.add_argument("--no-tools", action="store_true", help="send no tools to the model")
-    run.add_argument(
-        "--tool-mode",
-        choices=("auto", "native", "text"),
-        default="auto",
-        help="native tool calls, tools described in the prompt (text), or auto (default)",
-    )
-    run.add_argument(
-        "-y", "--yes", action="store_true", help="allow tools the policy would ask about"
-    )
     run.add_argument(
         "-o",
         "--output",
@@ -76,11 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="text (answer on stdout, activity on stderr) or jsonl (one event per line)",
     )
 
+    chat = commands.add_parser("chat", help="chat with the model and the fleet's tools (a TUI)")
+    _model_options(chat)
+    chat.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="continue a saved session (the latest without an ID; `agent sessions` lists them)",
+    )
+    commands.add_parser("sessions", help="list saved chat sessions")
+
     tools = commands.add_parser("tools", help="list the tools of the fleet")
     _config_option(tools)
     tools.add_argument("--json", action="store_true", help="print JSON")
     tools.add_argument(
         "--dialect",
+        choices=("openai", "openai-strict", "gemini", "ollama"),
         help="with --json, also show each schema converted for a provider dialect "
         "(openai, openai-strict, gemini, ollama) and what the conversion changed",
     )

@@ -140,3 +140,20 @@ def test_help_does_not_import_provider_sdks_or_textual():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_tools_json_with_a_dialect_shows_the_converted_schema_and_changes(empty_dir):
+    done = agent("tools", "--json", "--dialect", "gemini", cwd=empty_dir)
+    assert done.returncode == 0, done.stderr
+    rows = {row["name"]: row for row in json.loads(done.stdout)}
+    dialect = rows["toolbox__calculate"]["dialect"]
+    assert dialect["name"] == "gemini"
+    assert dialect["schema"]["properties"]["expression"]["type"] == "string"
+    assert isinstance(dialect["changes"], list)
+
+
+def test_an_unknown_dialect_is_reported(empty_dir):
+    done = agent("tools", "--json", "--dialect", "klingon", cwd=empty_dir)
+    assert done.returncode == 2
+    assert "invalid choice: 'klingon'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,114 @@
+"""The message box: multi-line input with history and slash-command completion.
+
+Enter sends; ctrl+j (or shift+enter, where the terminal reports it) starts a new line, which
+works the same in tmux, over ssh and in a bare terminal. Up on the first line and down on the
+last walk the history. A slash-command completion shows as ghost text; tab or right takes it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import TextArea
+
+from agent.tui.slash import SlashSuggester
+
+__all__ = ["Composer"]
+
+NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter"})
+
+
+class Composer(TextArea):
+    """A TextArea that sends on enter and remembers what was sent."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "complete", "Complete", show=False)]
+
+    class Submitted(Message):
+        """The person sent ``text`` (stripped, never empty)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, suggester: SlashSuggester, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            highlight_cursor_line=False,
+            placeholder="Message, or /help  (enter sends, ctrl+j new line)",
+        )
+        self.suggester = suggester
+        self.sent: list[str] = []
+        self._position: int | None = None  # index into history while walking it
+        self._draft = ""
+
+    def update_suggestion(self) -> None:
+        """Offer the rest of a slash command while the cursor is at the end of one line."""
+        text = self.text
+        at_end = self.cursor_location == self.document.end
+        completion = self.suggester.complete(text) if at_end and "\n" not in text else None
+        self.suggestion = completion[len(text) :] if completion else ""
+
+    def action_complete(self) -> None:
+        if self.suggestion:
+            self.insert(self.suggestion)
+        else:
+            self.screen.focus_next()
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self._submit()
+            return
+        if event.key in NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        if event.key in ("up", "down") and self._walk(-1 if event.key == "up" else 1):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+    def _submit(self) -> None:
+        text = self.text.strip()
+        if not text:
+            return
+        if not self.sent or self.sent[-1] != text:
+            self.sent.append(text)
+        self._position = None
+        self.clear()
+        self.post_message(self.Submitted(text))
+
+    def _walk(self, step: int) -> bool:
+        """Move through the history when the cursor is on the first (up) or last (down) line."""
+        row = self.cursor_location[0]
+        if not self.sent or (step < 0 and row != 0):
+            return False
+        if step > 0 and (self._position is None or row != self.document.line_count - 1):
+            return False
+        if self._position is None:
+            self._draft = self.text
+            position = len(self.sent) - 1
+        else:
+            position = self._position + step
+        if position < 0:
+            return True  # already at the oldest entry
+        if position >= len(self.sent):
+            self._position = None
+            self._show(self._draft)
+            return True
+        self._position = position
+        self._show(self.sent[position])
+        return True
+
+    def _show(self, text: str) -> None:
+        self.text = text
+        self.move_cursor(self.document.end)

@@ -1,0 +1,72 @@
+"""The side panel: the model in use, tokens so far, and each server's state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from agent.render import sanitize
+from bridge.fleet import ServerStatus
+from providers.types import Usage
+
+__all__ = ["FleetPanel"]
+
+STATE_STYLES = {
+    "up": "green",
+    "starting": "yellow",
+    "restarting": "yellow",
+    "failed": "red",
+    "stopped": "dim",
+}
+ERROR_LIMIT = 160
+
+
+class FleetPanel(Static):
+    """A summary redrawn from the fleet's status rows (ctrl+b shows or hides it)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "fleet"
+
+    def show(
+        self, model: str, usage: Usage, rows: Sequence[ServerStatus] | None, tools: int
+    ) -> None:
+        """Redraw from the current model, usage and server rows (None: still starting)."""
+        parts: list[RenderableType] = [
+            Text.assemble(("model  ", "dim"), (sanitize(model), "bold")),
+            Text.assemble(
+                ("tokens ", "dim"),
+                f"{usage.input_tokens:,} in · {usage.output_tokens:,} out",
+            ),
+            Text.assemble(("tools  ", "dim"), str(tools)),
+            Text(""),
+        ]
+        if rows is None:
+            parts.append(Text("starting the servers…", style="italic"))
+        for row in rows or ():
+            parts.append(self._server(row))
+        self.update(Group(*parts))
+
+    @staticmethod
+    def _server(row: ServerStatus) -> RenderableType:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True)
+        table.add_column()
+        state = row.state.value
+        table.add_row(
+            Text("●", style=STATE_STYLES.get(state, "")),
+            Text.assemble((sanitize(row.name), "bold"), f"  {state}"),
+        )
+        detail = f"{row.transport} · {row.tool_count} tools · {row.calls} calls"
+        if row.median_ms is not None:
+            detail += f" · {row.median_ms:.0f} ms"
+        table.add_row("", Text(detail, style="dim"))
+        if row.last_error:
+            error = sanitize(row.last_error)
+            error = error if len(error) <= ERROR_LIMIT else error[: ERROR_LIMIT - 1] + "…"
+            table.add_row("", Text(error, style="red"))
+        return table
