@@ -30,35 +30,48 @@ def child(pointer: str, token: str | int) -> str:
     return f"{pointer}/{text}"
 
 
+# What json.dumps writes for these scalars.
+_SCALARS: dict[Any, str] = {True: "true", False: "false", None: "null"}
+
+
 def short(value: Any) -> str:
     """A one-line JSON rendering of ``value``, cut to a readable length."""
-    if type(value) is str and len(value) < _SHORT - 2 and value.isprintable():
+    kind = type(value)
+    if kind is str and len(value) < _SHORT - 2 and value.isprintable():
         if '"' not in value and "\\" not in value:
             return f'"{value}"'
-    try:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    if kind is bool or value is None:
+        return _SCALARS[value]
+    if (kind is list or kind is dict) and not value:
+        return "[]" if kind is list else "{}"
+    if kind is int:
+        text = int.__repr__(value)  # what json.dumps writes for an int
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=False)
+        except (TypeError, ValueError):
+            text = repr(value)
     return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
 
 
-class ChangeLog:
-    """Collects ``<pointer>: <what happened>`` lines; the root pointer is shown as ``/``."""
+class ChangeLog(list[str]):
+    """Collects ``<pointer>: <what happened>`` lines; the root pointer is shown as ``/``.
 
-    __slots__ = ("lines",)
+    A list itself rather than a holder of one: one is made per conversion, and that is
+    cheaper.
+    """
 
-    def __init__(self) -> None:
-        self.lines: list[str] = []
+    __slots__ = ()
 
     def add(self, pointer: str, text: str) -> None:
         """Record one change at ``pointer``."""
-        self.lines.append(f"{pointer or '/'}: {text}")
+        self.append(f"{pointer or '/'}: {text}")
 
     def dropped(self, pointer: str, keyword: str, value: Any, why: str = "") -> None:
         """Record that ``keyword`` was removed at ``pointer``."""
         tail = f" ({why})" if why else ""
-        self.lines.append(f'{pointer or "/"}: dropped "{keyword}": {short(value)}{tail}')
+        self.append(f'{pointer or "/"}: dropped "{keyword}": {short(value)}{tail}')
 
     def conversion(self, schema: dict[str, Any]) -> Conversion:
         """Freeze the log together with the converted schema."""
-        return Conversion(schema, tuple(self.lines))
+        return Conversion(schema, tuple(self))

@@ -7,13 +7,23 @@ from typing import Any
 
 from bridge.schema.changes import ChangeLog, Conversion
 from bridge.schema.pipeline import run
-from bridge.schema.walk import Visit, map_children
+from bridge.schema.walk import SCHEMA_KEYWORDS, Visit, every_subschema, map_children
 
 __all__ = ["convert_gemini"]
 
 _METADATA = frozenset({"$schema", "$id", "$comment", "$anchor", "$vocabulary"})
 _DEFINITIONS = frozenset({"$defs", "definitions"})
 _STRIPPED = _METADATA | _DEFINITIONS
+_TOUCHED = _STRIPPED | {"$ref"}
+
+
+def _untouched(node: Any) -> bool:
+    """Whether converting ``node`` would return it as is: no metadata and no refs inside."""
+    if type(node) is not dict:
+        return not isinstance(node, dict)
+    if not _TOUCHED.isdisjoint(node):
+        return False
+    return SCHEMA_KEYWORDS.isdisjoint(node) or every_subschema(node, _untouched)
 
 
 def strip_node(node: Any, pointer: str, visit: Visit, log: ChangeLog) -> Any:
@@ -30,7 +40,7 @@ def strip_node(node: Any, pointer: str, visit: Visit, log: ChangeLog) -> Any:
             else:
                 kept[key] = value
         node = kept
-    return map_children(node, pointer, visit)
+    return map_children(node, pointer, visit, _untouched)
 
 
 def convert_gemini(schema: Mapping[str, Any]) -> Conversion:
@@ -38,5 +48,5 @@ def convert_gemini(schema: Mapping[str, Any]) -> Conversion:
 
     Recursive refs stay refs into a root ``$defs``; everything else Gemini accepts is kept.
     """
-    outcome = run(schema, strip_node, keep_cycles=True)
-    return outcome.log.conversion(outcome.schema)
+    root, log, _, _ = run(schema, strip_node, keep_cycles=True)
+    return log.conversion(root)

@@ -8,7 +8,7 @@ from typing import Any
 from bridge.schema.changes import ChangeLog, Conversion
 from bridge.schema.merge import merge_all_of
 from bridge.schema.pipeline import run
-from bridge.schema.walk import Visit, map_children
+from bridge.schema.walk import SCHEMA_KEYWORDS, Visit, every_subschema, map_children
 
 __all__ = ["KEPT_KEYWORDS", "convert_ollama"]
 
@@ -19,13 +19,23 @@ KEPT_KEYWORDS = frozenset(
 )
 # Rewritten into kept keywords after the children are converted.
 _REWRITTEN = frozenset({"const", "oneOf", "allOf", "prefixItems"})
+_PASSED = KEPT_KEYWORDS | _REWRITTEN
 _DEFINITIONS = frozenset({"$defs", "definitions"})
+
+
+def _untouched(node: Any) -> bool:
+    """Whether ``keep_node`` would return ``node`` as is: only kept keywords, all the way down."""
+    if type(node) is not dict or not KEPT_KEYWORDS.issuperset(node):
+        return False
+    if SCHEMA_KEYWORDS.isdisjoint(node):
+        return True
+    return not isinstance(node.get("items"), list) and every_subschema(node, _untouched)
 
 
 def _filter(node: dict[str, Any], pointer: str, log: ChangeLog) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for key, value in node.items():
-        if key in KEPT_KEYWORDS or key in _REWRITTEN:
+        if key in _PASSED:
             kept[key] = value
         elif key in _DEFINITIONS:
             log.add(pointer, f'removed "{key}" (its refs are inlined)')
@@ -75,7 +85,7 @@ def keep_node(node: Any, pointer: str, visit: Visit, log: ChangeLog) -> Any:
         return {}
     if not KEPT_KEYWORDS.issuperset(node):
         node = _filter(node, pointer, log)
-    node = map_children(node, pointer, visit)
+    node = map_children(node, pointer, visit, _untouched)
     if not _REWRITTEN.isdisjoint(node) or isinstance(node.get("items"), list):
         node = _rewrite(node, pointer, log)
     return node
@@ -87,5 +97,5 @@ def convert_ollama(schema: Mapping[str, Any]) -> Conversion:
     Refs are inlined (Ollama drops ``$ref``); a recursive ref is cut to the bare ``type`` of
     its target, with a note.
     """
-    outcome = run(schema, keep_node, keep_cycles=False)
-    return outcome.log.conversion(outcome.schema)
+    root, log, _, _ = run(schema, keep_node, keep_cycles=False)
+    return log.conversion(root)

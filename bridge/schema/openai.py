@@ -15,13 +15,18 @@ __all__ = ["convert_openai"]
 _DEFINITIONS = frozenset({"$defs", "definitions"})
 
 
+def _never(node: Any) -> bool:
+    # only restructured roots come here (rare): no need to skip anything
+    return False
+
+
 def _drop_definitions(node: Any, pointer: str, visit: Visit, log: ChangeLog) -> Any:
     if not isinstance(node, dict):
         return node
     if not _DEFINITIONS.isdisjoint(node):
         node = {k: v for k, v in node.items() if k not in _DEFINITIONS}
         log.add(pointer, "removed definitions (their refs are inlined)")
-    return map_children(node, pointer, visit)
+    return map_children(node, pointer, visit, _never)
 
 
 def convert_openai(schema: Mapping[str, Any]) -> Conversion:
@@ -32,8 +37,8 @@ def convert_openai(schema: Mapping[str, Any]) -> Conversion:
     that they still point somewhere.
     """
     if needs_restructuring(schema):
-        outcome = run(schema, _drop_definitions, keep_cycles=True)
-        return outcome.log.conversion(outcome.schema)
+        root, log, _, _ = run(schema, _drop_definitions, keep_cycles=True)
+        return log.conversion(root)
     log = ChangeLog()
     root, _ = object_root(schema, log)
     return log.conversion(root)

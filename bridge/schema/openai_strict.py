@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bridge.schema.changes import ChangeLog, Conversion, short
+from bridge.schema.changes import ChangeLog, Conversion, child, short
 from bridge.schema.merge import merge_all_of
 from bridge.schema.pipeline import run
-from bridge.schema.walk import ANNOTATIONS, Visit, map_children, types_of
+from bridge.schema.walk import ANNOTATIONS, SCHEMA_KEYWORDS, Visit, map_children, types_of
 
 __all__ = ["STRICT_FORMATS", "StrictSchemaError", "convert_openai_strict"]
 
@@ -38,6 +38,7 @@ _SUPPORTED = frozenset(
 )
 # Keywords rewritten into supported ones after the children are converted.
 _REWRITTEN = frozenset({"const", "allOf", "oneOf", "default"})
+_PASSED = _SUPPORTED | _REWRITTEN
 _DEFINITIONS = frozenset({"$defs", "definitions"})
 # Validation keywords strict mode rejects: dropping them would change what is valid.
 _UNSUPPORTED = frozenset(
@@ -69,6 +70,17 @@ _UNSUPPORTED = frozenset(
 )
 STRICT_FORMATS = frozenset(
     {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"}
+)
+# Keywords that need no look beyond their presence: a node with only these takes no filter.
+_SIMPLE = _SUPPORTED - {"$ref", "format", "exclusiveMinimum", "exclusiveMaximum"}
+# A node with only these keywords, and a type that is neither object nor array, needs no
+# change (the checks on "format", "exclusiveM*" and the count of "enum" values take a visit).
+_PLAIN = _SIMPLE - SCHEMA_KEYWORDS - {"enum"}
+_PLAIN_ARRAY = _PLAIN | {"items"}
+# An object node with only these keywords has no subschemas but its properties (and a
+# boolean additionalProperties), so _object() can convert them in its own pass.
+_OBJECT = frozenset(
+    {"type", "properties", "required", "additionalProperties", "description", "title"}
 )
 _MAX_PROPERTIES = 5000
 _MAX_DEPTH = 10
@@ -103,16 +115,38 @@ def _nullable(node: Any) -> Any:
     if "$ref" in node:
         return {"anyOf": [node, {"type": "null"}]}
     out = dict(node)
-    if isinstance(out.get("anyOf"), list):
-        if not any(isinstance(b, dict) and types_of(b) == ("null",) for b in out["anyOf"]):
-            out["anyOf"] = [*out["anyOf"], {"type": "null"}]
+    branches = out.get("anyOf")
+    if isinstance(branches, list):
+        if not any(isinstance(b, dict) and types_of(b) == ("null",) for b in branches):
+            out["anyOf"] = [*branches, {"type": "null"}]
     else:
-        kinds = types_of(out)
-        if "null" not in kinds:
-            out["type"] = [*kinds, "null"]
-    if isinstance(out.get("enum"), list) and None not in out["enum"]:
-        out["enum"] = [*out["enum"], None]
+        kind = out.get("type")
+        if type(kind) is str:
+            if kind != "null":
+                out["type"] = [kind, "null"]
+        else:
+            kinds = types_of(out)
+            if "null" not in kinds:
+                out["type"] = [*kinds, "null"]
+    enum = out.get("enum")
+    if isinstance(enum, list) and None not in enum:
+        out["enum"] = [*enum, None]
     return out
+
+
+def _plain(node: Any) -> bool:
+    """Whether the strict rewrite would return ``node`` as is, with nothing to log or count."""
+    if type(node) is not dict:
+        return False
+    if _PLAIN.issuperset(node):
+        kind = node.get("type")
+        if type(kind) is str:
+            return kind != "object" and kind != "array"
+        kinds = types_of(node)
+        return bool(kinds) and "object" not in kinds and "array" not in kinds
+    return (
+        _PLAIN_ARRAY.issuperset(node) and node.get("type") == "array" and _plain(node.get("items"))
+    )
 
 
 def _disjoint_types(branches: list[Any]) -> bool:
@@ -143,17 +177,19 @@ class _Strictifier:
             if not pointer.endswith("/additionalProperties"):  # that one _object() settles
                 self.problem(pointer, f"boolean schema {node!r} has no strict form")
             return node
-        if "$ref" in node:
-            return self._kept_ref(node, pointer, log)
-        if not _SUPPORTED.issuperset(node):
-            node = self._filter(node, pointer, log)
-        if "format" in node and node["format"] not in STRICT_FORMATS:
-            log.dropped(pointer, "format", node["format"], "not a strict-mode format")
-            node = {k: v for k, v in node.items() if k != "format"}
-        for key in ("exclusiveMinimum", "exclusiveMaximum"):
-            if isinstance(node.get(key), bool):
-                self.problem(pointer, f'boolean "{key}" (draft 4) is not supported')
-        node = map_children(node, pointer, visit)
+        if not _SIMPLE.issuperset(node):
+            if "$ref" in node:
+                return self._kept_ref(node, pointer, log)
+            node = self._simplify(node, pointer, log)
+        if (
+            _OBJECT.issuperset(node)
+            and node.get("type") == "object"
+            and not isinstance(node.get("additionalProperties"), dict)
+        ):
+            # the common object: its properties are its only subschemas, converted in the
+            # same pass that makes the optional ones nullable
+            return self._object(node, pointer, log, visit)
+        node = map_children(node, pointer, visit, _plain)
         if not _REWRITTEN.isdisjoint(node):
             node = self._rewrite(node, pointer, log)
         return self._shape(node, pointer, log)
@@ -169,10 +205,21 @@ class _Strictifier:
                 self.problem(pointer, f'"{key}" beside a recursive $ref')
         return {"$ref": node["$ref"]}
 
+    def _simplify(self, node: dict[str, Any], pointer: str, log: ChangeLog) -> dict[str, Any]:
+        if not _SUPPORTED.issuperset(node):
+            node = self._filter(node, pointer, log)
+        if "format" in node and node["format"] not in STRICT_FORMATS:
+            log.dropped(pointer, "format", node["format"], "not a strict-mode format")
+            node = {k: v for k, v in node.items() if k != "format"}
+        for key in ("exclusiveMinimum", "exclusiveMaximum"):
+            if isinstance(node.get(key), bool):
+                self.problem(pointer, f'boolean "{key}" (draft 4) is not supported')
+        return node
+
     def _filter(self, node: dict[str, Any], pointer: str, log: ChangeLog) -> dict[str, Any]:
         kept: dict[str, Any] = {}
         for key, value in node.items():
-            if key in _SUPPORTED or key in _REWRITTEN:
+            if key in _PASSED:
                 kept[key] = value
             elif key in _DEFINITIONS:
                 log.add(pointer, f'removed "{key}" (its refs are inlined)')
@@ -207,12 +254,25 @@ class _Strictifier:
         if "default" in node:
             value = node.pop("default")
             said = node.get("description")
-            hint = f"(default: {short(value)})"
+            shown = short(value)
+            hint = f"(default: {shown})"
             node["description"] = f"{said} {hint}" if isinstance(said, str) and said else hint
-            log.add(pointer, f'moved "default": {short(value)} into the description')
+            log.add(pointer, f'moved "default": {shown} into the description')
         return node
 
     def _shape(self, node: dict[str, Any], pointer: str, log: ChangeLog) -> dict[str, Any]:
+        kind = node.get("type")
+        if type(kind) is str:  # the common case, as below for one named type
+            enum = node.get("enum")
+            if isinstance(enum, list):
+                self.enum_values += len(enum)
+            if kind == "object":
+                node = self._object(node, pointer, log)
+            elif kind == "array" and not isinstance(node.get("items"), dict):
+                self.problem(pointer, "an array without one items schema has no strict form")
+            if pointer == "" and "anyOf" in node:
+                self.problem(pointer, "strict mode forbids anyOf at the root")
+            return node
         kinds = types_of(node)
         if not kinds and "anyOf" not in node:
             node = self._infer_type(node, pointer, log)
@@ -244,12 +304,33 @@ class _Strictifier:
         self.problem(pointer, "no type: accepts any value, which strict mode cannot say")
         return node
 
-    def _object(self, node: dict[str, Any], pointer: str, log: ChangeLog) -> dict[str, Any]:
+    def _object(
+        self, node: dict[str, Any], pointer: str, log: ChangeLog, visit: Visit | None = None
+    ) -> dict[str, Any]:
+        """Close the object and make its optional properties nullable.
+
+        With ``visit``, the properties' subschemas are converted here too (the caller has not
+        mapped the node's children).
+        """
         node = dict(node)
         properties = node.get("properties")
-        extra = node.get("additionalProperties", True)
         if not isinstance(properties, dict):
             properties = {}
+        required = node.get("required", [])
+        if not isinstance(required, list):
+            required = []
+        optional: list[str] = []
+        if properties:
+            shaped: dict[str, Any] = {}
+            for name, sub in properties.items():
+                if visit is not None and not _plain(sub):
+                    sub = visit(sub, child(f"{pointer}/properties", name))
+                if name not in required:  # names are few: list lookups beat building sets
+                    optional.append(name)
+                    sub = _nullable(sub)
+                shaped[name] = sub
+            properties = shaped
+        extra = node.get("additionalProperties", True)
         if isinstance(extra, dict) and extra:
             self.problem(pointer, "additionalProperties with a schema (a map) has no strict form")
         elif not properties and extra is not False and pointer != "":
@@ -257,21 +338,18 @@ class _Strictifier:
         if extra is not False:
             log.add(pointer, 'set "additionalProperties": false')
         node["additionalProperties"] = False
-        if _depth(pointer) + 1 > _MAX_DEPTH and properties:
+        # _depth() never exceeds the count of "properties" tokens: test that first, it is cheap
+        if (
+            properties
+            and pointer.count("/properties") >= _MAX_DEPTH
+            and _depth(pointer) + 1 > _MAX_DEPTH
+        ):
             self.problem(pointer, f"objects nested deeper than {_MAX_DEPTH} levels")
         self.properties += len(properties)
-        required = node.get("required", [])
-        if not isinstance(required, list):
-            required = []
         missing = [name for name in required if name not in properties]
         if missing:
             self.problem(pointer, f"required {short(missing)} not among the properties")
-        optional = [name for name in properties if name not in required]
         if optional:
-            properties = {
-                name: _nullable(sub) if name in optional else sub
-                for name, sub in properties.items()
-            }
             log.add(
                 pointer,
                 f"made optional {', '.join(optional)} required and nullable (null means omitted)",
@@ -290,15 +368,16 @@ def convert_openai_strict(schema: Mapping[str, Any]) -> Conversion:
     strict schema keeps the meaning; use the ``openai`` dialect then.
     """
     strict = _Strictifier()
-    outcome = run(schema, strict.rewrite, keep_cycles=True)
+    root, log, unresolved, restructured = run(schema, strict.rewrite, keep_cycles=True)
     problems = strict.problems
-    if outcome.restructured:
+    if restructured:
         problems.append("/: the root is not an object schema")
-    problems.extend(f"/: unresolvable $ref {short(ref)}" for ref in outcome.unresolved)
+    if unresolved:
+        problems.extend(f"/: unresolvable $ref {short(ref)}" for ref in unresolved)
     if strict.properties > _MAX_PROPERTIES:
         problems.append(f"/: more than {_MAX_PROPERTIES} properties in all")
     if strict.enum_values > _MAX_ENUM_VALUES:
         problems.append(f"/: more than {_MAX_ENUM_VALUES} enum values in all")
     if problems:
         raise StrictSchemaError(problems)
-    return outcome.log.conversion(outcome.schema)
+    return log.conversion(root)

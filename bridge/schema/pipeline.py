@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from bridge.schema.changes import ChangeLog
@@ -12,15 +11,10 @@ from bridge.schema.root import object_root
 
 __all__ = ["Outcome", "run"]
 
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A converted schema, its log, and what a strict dialect needs to judge it."""
-
-    schema: dict[str, Any]
-    log: ChangeLog
-    unresolved: tuple[str, ...]
-    restructured: bool
+# A converted schema, its log, the local refs that could not be resolved, and whether the
+# root had to be restructured (what a strict dialect needs to judge it). A plain tuple: this
+# runs once per tool per dialect, where a dataclass costs a noticeable share of the time.
+Outcome = tuple[dict[str, Any], ChangeLog, list[str], bool]
 
 
 def run(schema: Any, rewrite: Rewrite, *, keep_cycles: bool) -> Outcome:
@@ -34,7 +28,6 @@ def run(schema: Any, rewrite: Rewrite, *, keep_cycles: bool) -> Outcome:
     inliner = RefInliner(schema, rewrite, log, keep_cycles=keep_cycles)
     converted = inliner.visit(schema, "")
     root, restructured = object_root(converted, log)
-    defs = inliner.finish()
-    if defs:
-        root["$defs"] = defs
-    return Outcome(root, log, tuple(inliner.unresolved), restructured)
+    if inliner.defs:
+        root["$defs"] = inliner.finish()
+    return root, log, inliner.unresolved, restructured

@@ -53,6 +53,19 @@ def resolve(root: Any, ref: str) -> Any:
     return node
 
 
+class _Expansion:
+    """What only a schema with refs needs while they are inlined (most tools have none)."""
+
+    __slots__ = ("active", "count", "names", "pending", "resolved")
+
+    def __init__(self, root: Any) -> None:
+        self.active: set[int] = {id(root)}  # the targets being expanded, by id
+        self.count = 0
+        self.resolved: dict[str, Any] = {}
+        self.names: dict[int, str] = {}  # a kept recursive target's name in the new $defs
+        self.pending: list[tuple[str, Any]] = []  # kept targets finish() has to convert
+
+
 class RefInliner:
     """Walks a schema with a dialect's rewrite, replacing each local ``$ref`` by its target.
 
@@ -60,19 +73,7 @@ class RefInliner:
     ref into a fresh root ``$defs`` (``keep_cycles``) or cut to the target's bare ``type``.
     """
 
-    __slots__ = (
-        "_active",
-        "_expansions",
-        "_names",
-        "_pending",
-        "_resolved",
-        "defs",
-        "keep_cycles",
-        "log",
-        "rewrite",
-        "root",
-        "unresolved",
-    )
+    __slots__ = ("_expansion", "defs", "keep_cycles", "log", "rewrite", "root", "unresolved")
 
     def __init__(self, root: Any, rewrite: Rewrite, log: ChangeLog, *, keep_cycles: bool) -> None:
         self.root = root
@@ -81,12 +82,7 @@ class RefInliner:
         self.keep_cycles = keep_cycles
         self.unresolved: list[str] = []
         self.defs: dict[str, Any] = {}
-        self._active: set[int] = {id(root)}
-        self._expansions = 0
-        # Only schemas with refs need these; most tools have none.
-        self._resolved: dict[str, Any] | None = None
-        self._names: dict[int, str] | None = None
-        self._pending: list[tuple[str, Any]] = []
+        self._expansion: _Expansion | None = None  # made at the first ref
 
     def visit(self, node: Any, pointer: str) -> Any:
         """Convert one subschema found at ``pointer``."""
@@ -96,45 +92,45 @@ class RefInliner:
 
     def finish(self) -> dict[str, Any]:
         """Convert the definitions kept for recursive refs; returns the new root ``$defs``."""
-        if not self._pending:
+        state = self._expansion
+        if state is None:
             return self.defs
-        while self._pending:
-            name, target = self._pending.pop(0)
-            self._active = {id(target)}
+        while state.pending:
+            name, target = state.pending.pop(0)
+            state.active = {id(target)}
             self.defs[name] = self.rewrite(target, f"/$defs/{name}", self.visit, self.log)
         return self.defs
-
-    def _target(self, ref: str) -> Any:
-        if self._resolved is None:
-            self._resolved = {}
-        target = self._resolved.get(ref, None)
-        if target is None:
-            target = self._resolved[ref] = resolve(self.root, ref)
-        return target
 
     def _inline(self, node: dict[str, Any], pointer: str) -> Any:
         ref: str = node["$ref"]
         siblings = {k: v for k, v in node.items() if k != "$ref"}
-        target = self._target(ref)
+        state = self._expansion
+        if state is None:
+            state = self._expansion = _Expansion(self.root)
+        target = state.resolved.get(ref, None)
+        if target is None:
+            target = state.resolved[ref] = resolve(self.root, ref)
         if target is MISSING:
             self.unresolved.append(ref)
             self.log.add(pointer, f"cannot resolve $ref {json.dumps(ref)}: left unconstrained")
             return self.visit(siblings, pointer)
-        if id(target) in self._active or self._expansions >= EXPANSION_BUDGET:
-            return self._recursive(ref, target, siblings, pointer)
-        self._expansions += 1
+        if id(target) in state.active or state.count >= EXPANSION_BUDGET:
+            return self._recursive(state, ref, target, siblings, pointer)
+        state.count += 1
         merged = {**target, **siblings} if siblings and isinstance(target, dict) else target
-        self._active.add(id(target))
+        state.active.add(id(target))
         try:
             out = self.visit(merged, pointer)
         finally:
-            self._active.discard(id(target))
+            state.active.discard(id(target))
         self.log.add(pointer, f"inlined $ref {json.dumps(ref)}")
         return out
 
-    def _recursive(self, ref: str, target: Any, siblings: dict[str, Any], pointer: str) -> Any:
+    def _recursive(
+        self, state: _Expansion, ref: str, target: Any, siblings: dict[str, Any], pointer: str
+    ) -> Any:
         if self.keep_cycles:
-            name = self._def_name(ref, target)
+            name = self._def_name(state, ref, target)
             new_ref = f"#/$defs/{name}"
             self.log.add(pointer, f"kept recursive $ref {json.dumps(ref)} as {json.dumps(new_ref)}")
             rest = self.visit(siblings, pointer) if siblings else {}
@@ -149,17 +145,15 @@ class RefInliner:
         self.log.add(pointer, f"cut recursive $ref {json.dumps(ref)}: replaced by {short(out)}")
         return out
 
-    def _def_name(self, ref: str, target: Any) -> str:
-        if self._names is None:
-            self._names = {}
-        name = self._names.get(id(target))
+    def _def_name(self, state: _Expansion, ref: str, target: Any) -> str:
+        name = state.names.get(id(target))
         if name is None:
             base = _UNSAFE_NAME.sub("_", unquote(ref.rsplit("/", 1)[-1]).lstrip("#")) or "root"
             name, n = base, 1
             while name in self.defs:
                 n += 1
                 name = f"{base}_{n}"
-            self._names[id(target)] = name
+            state.names[id(target)] = name
             self.defs[name] = None  # reserve the name until finish() fills it
-            self._pending.append((name, target))
+            state.pending.append((name, target))
         return name

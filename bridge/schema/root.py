@@ -41,6 +41,8 @@ def object_root(node: Any, log: ChangeLog) -> tuple[dict[str, Any], bool]:
     Returns it with a flag telling whether the repair changed the structure (a union merged
     or a non-object wrapped), rather than only adding a missing ``type`` or ``properties``.
     """
+    if type(node) is dict and node.get("type") == "object" and type(node.get("properties")) is dict:
+        return dict(node), False  # already an object root: the common case
     if not isinstance(node, dict):
         log.add("", f"root {short(node)} is not a schema object: replaced by an empty object")
         return {"type": "object", "properties": {}}, True

@@ -9,16 +9,22 @@ from bridge.schema.changes import child
 
 __all__ = [
     "ANNOTATIONS",
+    "SCHEMA_KEYWORDS",
     "SCHEMA_LISTS",
     "SCHEMA_MAPS",
     "SINGLE_SCHEMAS",
+    "Keep",
     "Visit",
+    "every_subschema",
     "map_children",
     "types_of",
 ]
 
 # A visit takes a subschema and its JSON pointer and returns the converted subschema.
 Visit = Callable[[Any, str], Any]
+# A dialect's quick test: True when visiting the subschema would return it as is and log
+# nothing, so the walk can skip it (and the pointer it would need).
+Keep = Callable[[Any], bool]
 
 SCHEMA_MAPS = frozenset(
     {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
@@ -40,6 +46,7 @@ SINGLE_SCHEMAS = frozenset(
         "contentSchema",
     }
 )
+SCHEMA_KEYWORDS = SCHEMA_MAPS | SCHEMA_LISTS | SINGLE_SCHEMAS
 _SINGLE, _MAP, _LIST = "single", "map", "list"
 # Keyword -> how it holds subschemas (keyword names need no pointer escaping).
 _KINDS: dict[str, str] = {
@@ -68,10 +75,14 @@ ANNOTATIONS = frozenset(
 )
 
 
-def _map_list(items: list[Any], pointer: str, visit: Visit) -> list[Any]:
+# The helpers get the parent's pointer and keyword, and build a child's pointer only when
+# they visit it: most subschemas are kept as they are.
+def _map_list(items: list[Any], pointer: str, key: str, visit: Visit, keep: Keep) -> list[Any]:
     out: list[Any] | None = None
     for index, item in enumerate(items):
-        new = visit(item, child(pointer, index))
+        if keep(item):
+            continue
+        new = visit(item, f"{pointer}/{key}/{index}")
         if new is not item:
             if out is None:
                 out = list(items)
@@ -79,10 +90,14 @@ def _map_list(items: list[Any], pointer: str, visit: Visit) -> list[Any]:
     return items if out is None else out
 
 
-def _map_dict(items: dict[str, Any], pointer: str, visit: Visit) -> dict[str, Any]:
+def _map_dict(
+    items: dict[str, Any], pointer: str, key: str, visit: Visit, keep: Keep
+) -> dict[str, Any]:
     out: dict[str, Any] | None = None
     for name, item in items.items():
-        new = visit(item, child(pointer, name))
+        if keep(item):
+            continue
+        new = visit(item, child(f"{pointer}/{key}", name))
         if new is not item:
             if out is None:
                 out = dict(items)
@@ -90,25 +105,32 @@ def _map_dict(items: dict[str, Any], pointer: str, visit: Visit) -> dict[str, An
     return items if out is None else out
 
 
-def map_children(node: dict[str, Any], pointer: str, visit: Visit) -> dict[str, Any]:
+def map_children(node: dict[str, Any], pointer: str, visit: Visit, keep: Keep) -> dict[str, Any]:
     """Return ``node`` with each direct subschema replaced by ``visit(subschema, pointer)``.
 
-    Copy-on-write: when no subschema changed, ``node`` itself is returned; the input is
-    never mutated.
+    Subschemas for which ``keep`` is true are not visited. Copy-on-write: when no
+    subschema changed, ``node`` itself is returned; the input is never mutated.
     """
+    if SCHEMA_KEYWORDS.isdisjoint(node):
+        return node
     out: dict[str, Any] | None = None
+    new: Any
     for key, value in node.items():
         kind = _KINDS.get(key)
         if kind is None:
             continue
-        where = f"{pointer}/{key}"
         if kind is _SINGLE:
             # draft 7 allows a list of schemas in "items" (tuple validation)
-            new = _map_list(value, where, visit) if isinstance(value, list) else visit(value, where)
+            if isinstance(value, list):
+                new = _map_list(value, pointer, key, visit, keep)
+            elif keep(value):
+                continue
+            else:
+                new = visit(value, f"{pointer}/{key}")
         elif kind is _MAP and isinstance(value, dict):
-            new = _map_dict(value, where, visit)
+            new = _map_dict(value, pointer, key, visit, keep)
         elif kind is _LIST and isinstance(value, list):
-            new = _map_list(value, where, visit)
+            new = _map_list(value, pointer, key, visit, keep)
         else:
             continue
         if new is not value:
@@ -116,6 +138,26 @@ def map_children(node: dict[str, Any], pointer: str, visit: Visit) -> dict[str, 
                 out = dict(node)
             out[key] = new
     return node if out is None else out
+
+
+def every_subschema(node: dict[str, Any], test: Keep) -> bool:
+    """Whether ``test`` holds for every direct subschema ``map_children`` would visit."""
+    for key, value in node.items():
+        kind = _KINDS.get(key)
+        if kind is None:
+            continue
+        if kind is _MAP:
+            if isinstance(value, dict):
+                for item in value.values():
+                    if not test(item):
+                        return False
+        elif isinstance(value, list):
+            for item in value:
+                if not test(item):
+                    return False
+        elif kind is _SINGLE and not test(value):
+            return False
+    return True
 
 
 def types_of(node: dict[str, Any]) -> tuple[str, ...]:
