@@ -44,6 +44,7 @@ def _http(
         name=name,
         headers=config.headers,
         auth=make_auth(name, config, authorize=authorize),
+        verify=config.tls_verify,
         connect_timeout=config.startup_timeout,
         legacy_fallback=fallback,
     )
@@ -62,6 +63,7 @@ def _sse(name: str, config: ServerConfig, authorize: Authorize | None) -> Transp
         name=name,
         headers=config.headers,
         auth=make_auth(name, config, authorize=authorize),
+        verify=config.tls_verify,
         connect_timeout=config.startup_timeout,
     )
 
@@ -101,6 +103,7 @@ def make_auth(
         settings=oauth_settings(config.auth),
         store=store if store is not None else TokenStore(default_store_path()),
         authorize=authorize,
+        verify=config.tls_verify,
     )
 
 

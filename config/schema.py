@@ -228,6 +228,7 @@ class ServerConfig(_Model):
     """Stored as URIs: plain paths become absolute ``file://`` URIs."""
     tools: ToolFilter = Field(default_factory=ToolFilter)
     auth: OAuthConfig | None = None
+    tls_verify: bool = True
     """OAuth settings for a ``url`` server (every remote server may answer 401 anyway)."""
 
     @property
@@ -284,6 +285,8 @@ class ServerConfig(_Model):
                 raise ValueError("`headers` apply to `url` servers only; remove them")
             if self.auth is not None:
                 raise ValueError("`auth` applies to `url` servers only; remove it")
+            if not self.tls_verify:
+                raise ValueError("`tls_verify` applies to `url` servers only; remove it")
         else:
             if self.transport == "stdio":
                 raise ValueError("transport stdio needs `command`; use auto, http or sse")
