@@ -194,3 +194,60 @@ def test_required_tool_choice_on_ollama_is_emulated(tmp_path, fake_ollama):
     assert "You must call one of the tools" in first["messages"][0]["content"]
     assert "did not call" in retry["messages"][0]["content"]
     assert "✓ box__now" in done.stderr
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_ctrl_c_cancels_the_running_call_and_leaves_no_process(tmp_path, fake_openai):
+    import signal
+    import time
+
+    fake_openai.script(
+        Reply(calls=(Call("box__count_slowly", {"n": 200, "delay": 0.1}, id="slow"),))
+    )
+    # A server that ignores EOF and SIGTERM: only our SIGKILL of its group ends it.
+    stubborn = (
+        f"  stubborn: {{command: {PY}, args: [{json.dumps(str(SERVERS / 'sdk_server.py'))}], "
+        "env: {MISBEHAVE: ignore-eof}}\n"
+    )
+    config = openai_config(tmp_path, fake_openai)
+    config.write_text(config.read_text() + stubborn)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent", "run", "--config", str(config), "count"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        # Wait (bounded) until the slow call has started: its arrow shows on stderr.
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 30
+        seen = ""
+        while "→ box__count_slowly" not in seen and time.monotonic() < deadline:
+            seen += proc.stderr.readline()
+        assert "→ box__count_slowly" in seen
+        servers = _children_of(proc.pid)
+        assert len(servers) == 3, "the fleet's three servers run as children of agent"
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted" in rest
+    assert all(not Path(f"/proc/{pid}").exists() for pid in servers)
