@@ -7,8 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bridge.errors import MCPError, ProtocolError, RemoteError, ServerStartError
-from bridge.mcp.jsonrpc import INVALID_PARAMS, Connection, RequestHandler
+from bridge.errors import MCPError, ProtocolError, ServerStartError
+from bridge.mcp.jsonrpc import Connection, RequestHandler
 from bridge.mcp.transport import Transport
 from bridge.mcp.types import CallResult, ProgressCallback, ServerInfo, Tool
 
@@ -267,8 +267,3 @@ def _default_max(timeout: float | None) -> float | None:
 
 async def _pong(_params: dict[str, Any]) -> dict[str, Any]:
     return {}
-
-
-def invalid_params(message: str) -> RemoteError:
-    """The error a handler raises for bad parameters from the server."""
-    return RemoteError(INVALID_PARAMS, message)
