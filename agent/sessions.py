@@ -189,8 +189,10 @@ class SessionFile:
         new = messages[self.written :]
         if not new:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
+        # Chats may hold anything the person or a tool said: only the user may read them.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with open(descriptor, "a", encoding="utf-8") as out:
             for message in new:
                 out.write(json.dumps(encode_message(message), ensure_ascii=False) + "\n")
         self.written = len(messages)

@@ -111,3 +111,15 @@ def test_agent_chat_resume_without_sessions_fails_before_the_screen_opens(tmp_pa
     done = agent("chat", "--config", str(config), "--resume", data=tmp_path)
     assert done.returncode == 2
     assert "there is no saved session" in done.stderr
+
+
+def test_session_files_are_readable_by_the_user_only(tmp_path):
+    import stat
+
+    from agent.sessions import SessionFile
+    from providers.types import UserMessage
+
+    session = SessionFile(tmp_path / "sessions" / "s1.jsonl")
+    session.save([UserMessage("my secret plan")])
+    assert stat.S_IMODE(session.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(session.path.parent.stat().st_mode) == 0o700
