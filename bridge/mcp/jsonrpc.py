@@ -10,12 +10,14 @@ import asyncio
 import inspect
 import itertools
 import logging
+import reprlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from bridge.errors import (
     ConnectionClosedError,
     MCPError,
+    ProtocolError,
     RemoteError,
     RequestTimeoutError,
 )
@@ -25,6 +27,7 @@ from bridge.mcp.types import Progress, ProgressCallback
 __all__ = [
     "INTERNAL_ERROR",
     "INVALID_PARAMS",
+    "INVALID_REQUEST",
     "METHOD_NOT_FOUND",
     "Connection",
     "NotificationHandler",
@@ -33,9 +36,30 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+
+# Bounded renderings of what a peer sent, for messages: a hostile value may be huge or deep.
+_repr = reprlib.Repr()
+_repr.maxlevel, _repr.maxstring, _repr.maxother = 3, 80, 80
+_shown = _repr.repr
+
+
+def _is_id(value: Any) -> TypeGuard[int | str]:
+    """Whether ``value`` is a JSON-RPC id we can key by: a string or an integer (not a bool)."""
+    return type(value) is str or type(value) is int
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a value's type, for messages about what a peer sent."""
+    if isinstance(value, bool):
+        return "a boolean"
+    return {dict: "an object", list: "an array", str: "a string", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
 
 RequestHandler = Callable[[dict[str, Any]], Awaitable[Any]]
 NotificationHandler = Callable[[dict[str, Any]], Awaitable[None] | None]
@@ -92,6 +116,23 @@ class Connection:
         """Start the reader task; the transport must be started already."""
         self._reader = asyncio.get_running_loop().create_task(
             self._read_loop(), name=f"mcp-reader:{self.name}"
+        )
+        self._reader.add_done_callback(self._reader_done)
+
+    def _reader_done(self, task: asyncio.Task[None]) -> None:
+        # Defence in depth: however the reader ends, nothing pending may wait for a timeout.
+        if task.cancelled():
+            self._finish(ConnectionClosedError(f"the connection to {self.name!r} was closed"))
+            return
+        exc = task.exception()
+        if exc is None:
+            return  # the reader finished the connection itself
+        log.debug("%s: the reader failed", self.name, exc_info=exc)
+        self._finish(
+            ProtocolError(
+                f"the connection to {self.name!r} failed: its reader stopped on "
+                f"{type(exc).__name__}: {str(exc)[:200]}"
+            )
         )
 
     @property
@@ -166,7 +207,7 @@ class Connection:
                 pending.timer.cancel()
             self._pending.pop(request_id, None)
 
-    def _expire(self, request_id: int) -> None:
+    def _expire(self, request_id: int | str) -> None:
         pending = self._pending.get(request_id)
         if pending is None or pending.future.done():
             return
@@ -186,7 +227,7 @@ class Connection:
             message["params"] = params
         await self.transport.send(message)
 
-    def _cancel_remote(self, request_id: int, method: str, reason: str) -> None:
+    def _cancel_remote(self, request_id: int | str, method: str, reason: str) -> None:
         if method == "initialize" or self._error is not None or self._closing:
             return
         self._spawn(
@@ -259,33 +300,78 @@ class Connection:
                 self._start_handler(message["id"], method, message.get("params"))
             else:
                 self._on_notification(method, message.get("params"))
+        elif "method" in message:
+            self._invalid(message, f"its method is {_kind(method)}, not a string")
         elif "id" in message:
             self._on_response(message)
         else:
             log.warning("%s: ignored a message with neither method nor id", self.name)
 
+    def _invalid(self, message: dict[str, Any], why: str) -> None:
+        """Answer a request we cannot read with -32600; drop such a notification."""
+        log.warning("%s: invalid request (%s): %s", self.name, why, _shown(message))
+        if "id" not in message:
+            return
+        request_id = message["id"] if _is_id(message["id"]) else None
+        response: Message = {
+            "jsonrpc": "2.0",
+            "id": request_id,
+            "error": {"code": INVALID_REQUEST, "message": f"Invalid Request: {why}"},
+        }
+        self._spawn(self.transport.send(response), swallow=True)
+
     def _on_response(self, message: Message) -> None:
         request_id = message["id"]
+        if request_id is None:
+            # The peer could not read something we sent; nothing says which request it was.
+            log.warning("%s: the server answered null: %s", self.name, _shown(message))
+            return
+        if not _is_id(request_id):
+            # Which call it answers cannot be told, so that call would wait out its timeout:
+            # end the connection now, with the reason.
+            raise ProtocolError(
+                f"server {self.name!r} sent a response whose id is {_kind(request_id)} "
+                f"({_shown(request_id)}); JSON-RPC ids are strings or integers"
+            )
         pending = self._pending.get(request_id)
-        if pending is None and isinstance(request_id, str) and request_id.isdigit():
+        if pending is None and isinstance(request_id, str) and _is_decimal(request_id):
             pending = self._pending.get(int(request_id))
         if pending is None or pending.future.done():
             log.debug("%s: ignored a response to unknown id %r", self.name, request_id)
             return
         error = message.get("error")
         if error is not None:
-            if not isinstance(error, dict):
-                error = {"code": INTERNAL_ERROR, "message": str(error)}
+            pending.future.set_exception(self._remote_error(pending.method, error))
+        elif "result" in message:
+            pending.future.set_result(message["result"])
+        else:
             pending.future.set_exception(
-                RemoteError(
-                    int(error.get("code", INTERNAL_ERROR)),
-                    str(error.get("message", "")),
-                    error.get("data"),
-                    server=self.name,
+                ProtocolError(
+                    f"server {self.name!r} answered {pending.method} with neither a result "
+                    "nor an error"
                 )
             )
-        else:
-            pending.future.set_result(message.get("result"))
+
+    def _remote_error(self, method: str, error: Any) -> MCPError:
+        """The error a response carries, or a ProtocolError saying how it is malformed."""
+        if not isinstance(error, dict):
+            return self._malformed(method, f"the error is {_kind(error)}, not an object", error)
+        code, text = error.get("code"), error.get("message", "")
+        if isinstance(code, float) and code.is_integer() and abs(code) < 2**53:
+            code = int(code)
+        if type(code) is not int:
+            return self._malformed(
+                method, f"its code is {_kind(code)} ({_shown(code)}), not an integer", error
+            )
+        if not isinstance(text, str):
+            return self._malformed(method, f"its message is {_kind(text)}, not a string", error)
+        return RemoteError(code, text, error.get("data"), server=self.name)
+
+    def _malformed(self, method: str, why: str, error: Any) -> ProtocolError:
+        return ProtocolError(
+            f"server {self.name!r} answered {method} with a malformed error ({why}): "
+            f"{_shown(error)}"
+        )
 
     def _on_notification(self, method: str, params: Any) -> None:
         params = params if isinstance(params, dict) else {}
@@ -293,7 +379,11 @@ class Connection:
             self._on_progress(params)
             return
         if method == "notifications/cancelled":
-            task = self._handling.get(params.get("requestId"))
+            request_id = params.get("requestId")
+            if not _is_id(request_id):
+                log.debug("%s: ignored a cancellation of id %s", self.name, _shown(request_id))
+                return
+            task = self._handling.get(request_id)
             if task is not None:
                 task.cancel()
             return
@@ -306,35 +396,41 @@ class Connection:
             self._spawn(outcome)
 
     def _on_progress(self, params: dict[str, Any]) -> None:
-        pending = self._pending.get(params.get("progressToken"))  # type: ignore[arg-type]
+        token = params.get("progressToken")
+        if not _is_id(token):
+            log.debug("%s: ignored progress for token %s", self.name, _shown(token))
+            return
+        pending = self._pending.get(token)
         if pending is None or pending.on_progress is None:
+            return
+        try:
+            total = params.get("total")
+            message = params.get("message")
+            progress = Progress(
+                progress=_number(params.get("progress", 0)),
+                total=_number(total) if total is not None else None,
+                message=message if isinstance(message, str) else None,
+            )
+        except (TypeError, ValueError, OverflowError):
+            log.debug("%s: ignored malformed progress %s", self.name, _shown(params))
             return
         if pending.timer is not None and pending.deadline is not None:
             loop = asyncio.get_running_loop()
             pending.timer.cancel()
             pending.timer = loop.call_at(
-                min(loop.time() + pending.timeout, pending.deadline),
-                self._expire,
-                params["progressToken"],
+                min(loop.time() + pending.timeout, pending.deadline), self._expire, token
             )
-        try:
-            progress = Progress(
-                progress=float(params.get("progress", 0)),
-                total=float(params["total"]) if params.get("total") is not None else None,
-                message=params.get("message"),
-            )
-        except (TypeError, ValueError):
-            log.debug("%s: ignored malformed progress %r", self.name, params)
-            return
         pending.on_progress(progress)
 
     def _start_handler(self, request_id: Any, method: str, params: Any) -> None:
+        if not _is_id(request_id):
+            self._invalid({"id": request_id}, f"its id is {_kind(request_id)}")
+            return
         task = asyncio.get_running_loop().create_task(
             self._handle_request(request_id, method, params if isinstance(params, dict) else {})
         )
-        key = request_id if isinstance(request_id, int | str) else str(request_id)
-        self._handling[key] = task
-        task.add_done_callback(lambda _t: self._handling.pop(key, None))
+        self._handling[request_id] = task
+        task.add_done_callback(lambda _t: self._handling.pop(request_id, None))
 
     async def _handle_request(self, request_id: Any, method: str, params: dict[str, Any]) -> None:
         handler = self.request_handlers.get(method)
@@ -357,3 +453,18 @@ class Connection:
             await self.transport.send(response)
         except MCPError as exc:
             log.debug("%s: could not answer %s: %s", self.name, method, exc)
+
+
+def _is_decimal(text: str) -> bool:
+    """Whether ``text`` is an id of ours sent back as a string ("7" for 7)."""
+    return 0 < len(text) < 20 and text.isascii() and text.isdigit()
+
+
+def _number(value: Any) -> float:
+    """A progress figure as a float; booleans and non-finite values are malformed."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a progress figure")
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("progress figures are finite")
+    return number
