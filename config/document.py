@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.errors import ConfigError
+from config.limits import check_shape
 
 __all__ = ["Document", "KeyPath", "Mark", "dotted", "parse"]
 
@@ -72,6 +73,7 @@ def parse(text: str, name: str) -> Document:
         # Valid JSON never has a raw tab inside a string, so tabs are only indentation,
         # which YAML forbids; a space keeps every column where it was.
         text = text.replace("\t", " ")
+    check_shape(text, name)  # before the recursive composer sees a bomb or a deep nest
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

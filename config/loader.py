@@ -92,12 +92,12 @@ def _load_file(path: Path, env: Mapping[str, str]) -> Config:
     from config.document import parse
     from config.explain import explain
     from config.interpolate import interpolate
+    from config.limits import read_limited
     from config.schema import Config
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("the file is not UTF-8; save it as UTF-8", location=str(path)) from None
+        with path.open("rb") as handle:
+            text = read_limited(handle, str(path))
     except OSError as exc:
         raise ConfigError(f"cannot read the file: {exc.strerror}", location=str(path)) from None
     doc = parse(text, str(path))
