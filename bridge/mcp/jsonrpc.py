@@ -32,6 +32,7 @@ __all__ = [
     "Connection",
     "NotificationHandler",
     "RequestHandler",
+    "json_kind",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def _is_id(value: Any) -> TypeGuard[int | str]:
     return type(value) is str or type(value) is int
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
     """The JSON name of a value's type, for messages about what a peer sent."""
     if isinstance(value, bool):
         return "a boolean"
@@ -301,7 +302,7 @@ class Connection:
             else:
                 self._on_notification(method, message.get("params"))
         elif "method" in message:
-            self._invalid(message, f"its method is {_kind(method)}, not a string")
+            self._invalid(message, f"its method is {json_kind(method)}, not a string")
         elif "id" in message:
             self._on_response(message)
         else:
@@ -330,7 +331,7 @@ class Connection:
             # Which call it answers cannot be told, so that call would wait out its timeout:
             # end the connection now, with the reason.
             raise ProtocolError(
-                f"server {self.name!r} sent a response whose id is {_kind(request_id)} "
+                f"server {self.name!r} sent a response whose id is {json_kind(request_id)} "
                 f"({_shown(request_id)}); JSON-RPC ids are strings or integers"
             )
         pending = self._pending.get(request_id)
@@ -355,16 +356,16 @@ class Connection:
     def _remote_error(self, method: str, error: Any) -> MCPError:
         """The error a response carries, or a ProtocolError saying how it is malformed."""
         if not isinstance(error, dict):
-            return self._malformed(method, f"the error is {_kind(error)}, not an object", error)
+            return self._malformed(method, f"the error is {json_kind(error)}, not an object", error)
         code, text = error.get("code"), error.get("message", "")
         if isinstance(code, float) and code.is_integer() and abs(code) < 2**53:
             code = int(code)
         if type(code) is not int:
             return self._malformed(
-                method, f"its code is {_kind(code)} ({_shown(code)}), not an integer", error
+                method, f"its code is {json_kind(code)} ({_shown(code)}), not an integer", error
             )
         if not isinstance(text, str):
-            return self._malformed(method, f"its message is {_kind(text)}, not a string", error)
+            return self._malformed(method, f"its message is {json_kind(text)}, not a string", error)
         return RemoteError(code, text, error.get("data"), server=self.name)
 
     def _malformed(self, method: str, why: str, error: Any) -> ProtocolError:
@@ -424,7 +425,7 @@ class Connection:
 
     def _start_handler(self, request_id: Any, method: str, params: Any) -> None:
         if not _is_id(request_id):
-            self._invalid({"id": request_id}, f"its id is {_kind(request_id)}")
+            self._invalid({"id": request_id}, f"its id is {json_kind(request_id)}")
             return
         task = asyncio.get_running_loop().create_task(
             self._handle_request(request_id, method, params if isinstance(params, dict) else {})

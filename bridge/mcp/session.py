@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bridge.errors import MCPError, ProtocolError, ServerStartError
-from bridge.mcp.jsonrpc import Connection, RequestHandler
+from bridge.mcp.jsonrpc import Connection, RequestHandler, json_kind
 from bridge.mcp.transport import Transport
 from bridge.mcp.types import CallResult, ProgressCallback, ServerInfo, Tool
 
@@ -131,22 +131,36 @@ class ClientSession:
                 "clientInfo": self.client_info,
             },
         )
+        info = self._server_info(result)
+        await self.connection.notify("notifications/initialized")
+        return info
+
+    def _server_info(self, result: Any) -> ServerInfo:
+        """Read the initialize result; anything malformed fails start-up with what it was."""
         if not isinstance(result, dict):
-            raise ProtocolError(f"server {self.name!r} answered initialize with {result!r}")
+            raise ProtocolError(
+                f"server {self.name!r} answered initialize with {json_kind(result)}, not an object"
+            )
         version = result.get("protocolVersion")
+        if not isinstance(version, str):
+            raise ProtocolError(
+                f"server {self.name!r} answered initialize with a protocolVersion that is "
+                f"{json_kind(version)}, not a string"
+            )
         if version not in SUPPORTED_PROTOCOL_VERSIONS:
             raise ProtocolError(
-                f"server {self.name!r} speaks MCP protocol version {version!r}, which this "
+                f"server {self.name!r} speaks MCP protocol version {version[:40]!r}, which this "
                 f"host does not support (supported: {', '.join(SUPPORTED_PROTOCOL_VERSIONS)})"
             )
-        await self.connection.notify("notifications/initialized")
-        info = result.get("serverInfo") or {}
+        capabilities = _field(self.name, result, "capabilities", dict, {})
+        info = _field(self.name, result, "serverInfo", dict, {})
+        instructions = _field(self.name, result, "instructions", str, None)
         return ServerInfo(
-            name=str(info.get("name", "")),
-            version=str(info.get("version", "")),
+            name=_label(self.name, info, "name"),
+            version=_label(self.name, info, "version"),
             protocol_version=version,
-            capabilities=dict(result.get("capabilities") or {}),
-            instructions=result.get("instructions"),
+            capabilities=dict(capabilities),
+            instructions=instructions,
         )
 
     # -- requests --------------------------------------------------------------------
@@ -168,9 +182,20 @@ class ClientSession:
             page_params = dict(params)
             if cursor is not None:
                 page_params["cursor"] = cursor
-            result = await self.request(method, page_params or None) or {}
-            items.extend(result.get(key) or [])
+            result = _object(self.name, method, await self.request(method, page_params or None))
+            page = result.get(key) or []
+            if not isinstance(page, list):
+                raise ProtocolError(
+                    f"server {self.name!r} answered {method} with {key!r} that is "
+                    f"{json_kind(page)}, not an array"
+                )
+            items.extend(page)
             cursor = result.get("nextCursor")
+            if cursor is not None and not isinstance(cursor, str):
+                raise ProtocolError(
+                    f"server {self.name!r} answered {method} with a nextCursor that is "
+                    f"{json_kind(cursor)}, not a string"
+                )
             if not cursor or cursor in seen:  # a repeated cursor would loop forever
                 return items
             seen.add(cursor)
@@ -218,8 +243,11 @@ class ClientSession:
         return await self._paginate("resources/list", "resources", {})
 
     async def read_resource(self, uri: str) -> list[dict[str, Any]]:
-        result = await self.request("resources/read", {"uri": uri}) or {}
-        return list(result.get("contents") or [])
+        result = _object(
+            self.name, "resources/read", await self.request("resources/read", {"uri": uri})
+        )
+        contents = result.get("contents") or []
+        return list(contents) if isinstance(contents, list) else []
 
     async def list_prompts(self) -> list[dict[str, Any]]:
         return await self._paginate("prompts/list", "prompts", {})
@@ -230,7 +258,7 @@ class ClientSession:
         params: dict[str, Any] = {"name": name}
         if arguments:
             params["arguments"] = arguments
-        return dict(await self.request("prompts/get", params) or {})
+        return dict(_object(self.name, "prompts/get", await self.request("prompts/get", params)))
 
     # -- notifications ---------------------------------------------------------------
 
@@ -258,6 +286,44 @@ class ClientSession:
         logger = params.get("logger")
         source = f"{self.name}/{logger}" if logger else self.name
         server_log.log(level, "[%s] %s", source, params.get("data"))
+
+
+def _object(server: str, method: str, result: Any) -> dict[str, Any]:
+    """A result that must be an object (an empty result reads as ``{}``)."""
+    if result is None:
+        return {}
+    if not isinstance(result, dict):
+        raise ProtocolError(
+            f"server {server!r} answered {method} with {json_kind(result)}, not an object"
+        )
+    return result
+
+
+def _field(server: str, result: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    """``result[key]`` when absent or of ``kind``; anything else fails the handshake."""
+    value = result.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        wanted = "an object" if kind is dict else "a string"
+        raise ProtocolError(
+            f"server {server!r} answered initialize with {key!r} that is {json_kind(value)} "
+            f"({str(value)[:60]!r}), not {wanted}"
+        )
+    return value
+
+
+def _label(server: str, info: dict[str, Any], key: str) -> str:
+    """serverInfo's name or version: a string (a number is taken as its text)."""
+    value = info.get(key, "")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ProtocolError(
+        f"server {server!r} answered initialize with serverInfo.{key} that is "
+        f"{json_kind(value)}, not a string"
+    )
 
 
 def _default_max(timeout: float | None) -> float | None:

@@ -28,14 +28,19 @@ class Tool:
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Tool:
+        # Servers are hostile until cleaned: a field of the wrong type is left out.
         schema = data.get("inputSchema")
+        description = data.get("description")
+        output = data.get("outputSchema")
+        title = data.get("title")
+        annotations = data.get("annotations")
         return cls(
             name=str(data["name"]),
-            description=str(data.get("description") or ""),
+            description=description if isinstance(description, str) else "",
             input_schema=schema if isinstance(schema, dict) else {"type": "object"},
-            output_schema=data.get("outputSchema"),
-            title=data.get("title"),
-            annotations=data.get("annotations"),
+            output_schema=output if isinstance(output, dict) else None,
+            title=title if isinstance(title, str) else None,
+            annotations=annotations if isinstance(annotations, dict) else None,
         )
 
 
