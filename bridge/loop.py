@@ -8,6 +8,7 @@ in place, so whatever was said survives a cancellation.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -174,7 +175,7 @@ async def _turn(
             raise
         assert finish is not None, "a provider stream ends with Finish"
         state.add(finish.usage)
-        message = plan.parse(finish.message, streamed)
+        message = _with_unique_ids(plan.parse(finish.message, streamed))
         shown = "".join(streamed)
         if len(message.text) > len(shown) and message.text.startswith(shown):
             yield ev.TextDelta(message.text[len(shown) :])
@@ -262,6 +263,33 @@ async def _run_calls(
     for call in assistant.tool_calls:
         messages.append(finished[call.id].message)
         yield finished[call.id].event
+
+
+def _with_unique_ids(message: AssistantMessage) -> AssistantMessage:
+    """The turn with every call id non-empty and unique, so each call keeps its own result.
+
+    Results are matched to calls by id (in events, in history, at the provider); a model
+    that repeats an id, or sends none, would get one call's result twice. The first of
+    equal ids keeps it; the others become ``<id>_2``, ``<id>_3``...; an empty one becomes
+    ``call_<position>``.
+    """
+    ids = [call.id for call in message.tool_calls]
+    if all(ids) and len(set(ids)) == len(ids):
+        return message
+    used = set(ids)
+    seen: set[str] = set()
+    calls = []
+    for position, call in enumerate(message.tool_calls, 1):
+        if not call.id or call.id in seen:
+            stem = call.id or f"call_{position}"
+            fresh, n = stem, 2
+            while fresh in used:
+                fresh, n = f"{stem}_{n}", n + 1
+            used.add(fresh)
+            call = dataclasses.replace(call, id=fresh)
+        seen.add(call.id)
+        calls.append(call)
+    return dataclasses.replace(message, tool_calls=tuple(calls))
 
 
 def _cancelled(call: ToolCall) -> ToolResultMessage:
