@@ -1,7 +1,8 @@
 """How a run looks: the answer on stdout and tool activity on stderr, or JSONL events.
 
 The JSONL stream (``--output jsonl``) is versioned: every line carries ``"v": 1``; its
-event types and fields are documented in docs/jsonl.md.
+event types and fields are documented in docs/jsonl.md. Both masks secrets; text output is
+sanitized for the terminal, JSONL escapes what a terminal would act on (agent/terminal.py).
 """
 
 from __future__ import annotations
@@ -10,19 +11,12 @@ import json
 import sys
 from typing import Any, Protocol, TextIO
 
+from agent.terminal import clean, dumps, sanitize
 from bridge import events as ev
 
 __all__ = ["JSONL_VERSION", "JsonlRenderer", "Renderer", "TextRenderer", "sanitize"]
 
 JSONL_VERSION = 1
-
-# C0 controls except tab and newline, DEL, and C1: what a terminal could act on.
-_CONTROL = dict.fromkeys([*range(9), *range(11, 32), 127, *range(128, 160)], "\ufffd")
-
-
-def sanitize(text: str) -> str:
-    """Neutralise terminal control sequences in text from a tool or a model."""
-    return text.translate(_CONTROL)
 
 
 class Renderer(Protocol):
@@ -32,7 +26,7 @@ class Renderer(Protocol):
 
 
 def _short(value: Any, limit: int = 120) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = clean(json.dumps(value, ensure_ascii=False, default=str))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -47,7 +41,7 @@ class TextRenderer:
     def event(self, event: ev.Event) -> None:
         match event:
             case ev.TextDelta(text=text):
-                self.out.write(sanitize(text))
+                self.out.write(clean(text))
                 self.out.flush()
                 self._last = text[-1:] or self._last
             case ev.ToolCallStarted(name=name, arguments=arguments):
@@ -56,7 +50,8 @@ class TextRenderer:
                 of = f"/{total:g}" if total is not None else ""
                 self._note(f"  … {progress:g}{of} {message or ''}".rstrip())
             case ev.ToolCallFinished(name=name, status=status, text=text, duration=duration):
-                first = sanitize(text.strip().splitlines()[0]) if text.strip() else ""
+                # Masked before it is cut, so a cut cannot leave half a secret.
+                first = clean(text).strip().splitlines()[0] if text.strip() else ""
                 mark = {"done": "✓", "failed": "✗", "denied": "⊘"}[status]
                 detail = f": {first[:200]}" if status != "done" else ""
                 self._note(f"{mark} {name} ({duration:.2f}s){detail}")
@@ -77,7 +72,7 @@ class TextRenderer:
             self.out.write("\n")
             self.out.flush()
             self._last = "\n"
-        print(line, file=self.err, flush=True)
+        print(clean(line), file=self.err, flush=True)
 
 
 class JsonlRenderer:
@@ -88,7 +83,7 @@ class JsonlRenderer:
 
     def _write(self, kind: str, **fields: Any) -> None:
         line = {"v": JSONL_VERSION, "type": kind, **fields}
-        self.out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        self.out.write(dumps(line) + "\n")
         self.out.flush()
 
     def event(self, event: ev.Event) -> None:

@@ -1,6 +1,8 @@
 """``${VAR}`` / ``${VAR:-default}`` / ``$$`` substitution in every string value of a document.
 
-Records which key paths took a value from the environment: those are secrets.
+Records which key paths took a value from the environment: those are secrets. Their
+values, and credentials written literally in the file, are remembered for masking
+(config/secrets.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from config.document import Document, KeyPath, dotted
 from config.errors import ConfigError
+from config.secrets import looks_secret, remember
 
 __all__ = ["interpolate"]
 
@@ -37,7 +40,9 @@ def interpolate(
         if isinstance(value, list):
             return [walk(item, (*path, index)) for index, item in enumerate(value)]
         if isinstance(value, str) and "$" in value:
-            return _substitute(value, path, doc, env, secrets, problems)
+            value = _substitute(value, path, doc, env, secrets, problems)
+        if isinstance(value, str) and looks_secret(path):
+            remember(value)
         return value
 
     return walk(doc.data, ()), secrets, problems
@@ -84,6 +89,7 @@ def _substitute(
             )
             return ""
         from_env = True
+        remember(current)
         return current
 
     result = _TOKEN.sub(replace, value)

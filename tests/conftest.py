@@ -36,3 +36,12 @@ def npm_server():
 @pytest.fixture(scope="session")
 def python() -> str:
     return sys.executable
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets():
+    """Each test starts with an empty secret registry (config/secrets.py is process-wide)."""
+    from config.secrets import forget_all
+
+    yield
+    forget_all()
