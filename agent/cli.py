@@ -51,8 +51,16 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="native tool calls, tools described in the prompt (text), or auto (default)",
     )
+    _approval_options(parser)
+
+
+def _approval_options(parser: argparse.ArgumentParser) -> None:
+    """``--yes``: what ``run``, ``chat`` and ``call`` share of the approval policy."""
     parser.add_argument(
-        "-y", "--yes", action="store_true", help="allow tools the policy would ask about"
+        "-y",
+        "--yes",
+        action="store_true",
+        help="allow tools the policy would ask about (not denied ones, not sampling)",
     )
 
 
@@ -109,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("tool", metavar="QUALIFIED_TOOL", help="for example toolbox__calculate")
     call.add_argument("--args", default="{}", metavar="JSON", help="the arguments, a JSON object")
     call.add_argument("--json", action="store_true", help="print the raw MCP result")
+    _approval_options(call)
+    call.add_argument(
+        "--force",
+        action="store_true",
+        help="run the tool even if agent.approval denies it or would ask (says so on stderr)",
+    )
     call.add_argument("--timeout", type=float, help="seconds before the call is cancelled")
 
     servers = commands.add_parser("servers", help="start the fleet and show each server's state")

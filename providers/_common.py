@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from config.secrets import remember
 from providers.types import ContentPart, ImagePart, TextPart, ToolCall
 
 __all__ = ["env_key", "images_of", "new_call_id", "result_text", "tool_call"]
@@ -45,10 +46,15 @@ def images_of(parts: Iterable[ContentPart]) -> list[ImagePart]:
 
 
 def env_key(explicit: str | None, names: Iterable[str]) -> str | None:
-    """The explicit key, else the first of the environment variables that is set."""
+    """The explicit key, else the first of the environment variables that is set.
+
+    Either is remembered as a secret, so an endpoint that echoes it is masked.
+    """
     if explicit:
+        remember(explicit)
         return explicit
     for name in names:
         if value := os.environ.get(name):
+            remember(value)
             return value
     return None

@@ -59,6 +59,8 @@ def call_tool(options: argparse.Namespace) -> int:
         arguments = json.loads(options.args)
     except json.JSONDecodeError as exc:
         raise UsageError(f"--args is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError("--args nests too deeply; tool arguments need a few levels") from None
     if not isinstance(arguments, dict):
         raise UsageError('--args must be a JSON object, for example \'{"text": "hi"}\'')
     return asyncio.run(_call_tool(options, arguments))
@@ -72,12 +74,27 @@ async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> 
         message = f" {progress.message}" if progress.message else ""
         print(f"progress: {progress.progress:g}{total}{message}", file=sys.stderr)
 
+    from agent.approve import authorize_call
     from config import load
 
-    async with running_fleet(load(options.config)) as toolset:
-        if toolset.catalog.resolve(options.tool) is None:
+    config = load(options.config)
+    async with running_fleet(config) as toolset:
+        entry = toolset.catalog.resolve(options.tool)
+        if entry is None:
             known = ", ".join(entry.qualified for entry in toolset.catalog)
             raise UsageError(f"no tool named {options.tool!r}; `agent tools` lists them: {known}")
+        # The same agent.approval as `agent run`: deny refuses, ask asks (or refuses headless).
+        refusal = await authorize_call(
+            config.agent.approval,
+            entry.qualified,
+            arguments,
+            entry.server,
+            yes=options.yes,
+            force=options.force,
+        )
+        if refusal is not None:
+            print(f"agent: error: {refusal}", file=sys.stderr)  # qualified names are safe text
+            return 1
         result = await toolset.catalog.call(
             toolset.fleet,
             options.tool,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
 from bridge.mcp.sse import Event, parse_events
 from bridge.mcp.transport import Message, TransportFailure
+from config.secrets import mask
 
 if TYPE_CHECKING:
     import httpx
@@ -407,7 +408,9 @@ def _session_lost(status: int, body: str) -> bool:
 
 
 def _http_error(name: str, status: int, body: str) -> MCPError:
-    detail = body.strip().splitlines()[0][:300] if body.strip() else ""
+    # Masked before the cut: a body that echoes our headers must not leave half a token.
+    body = mask(body).strip()
+    detail = body.splitlines()[0][:300] if body else ""
     hints = {
         401: "the server wants authorization: add an Authorization header or log in",
         403: "the server refused access with these credentials",

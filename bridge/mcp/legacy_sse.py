@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 from bridge.errors import ConnectionClosedError, MCPError, ServerStartError
 from bridge.mcp.sse import parse_events
 from bridge.mcp.transport import Message, TransportFailure
+from config.secrets import mask
 
 if TYPE_CHECKING:
     import httpx
@@ -89,8 +90,9 @@ class LegacySSETransport:
         else:
             if response.status_code < 400:
                 return
+            body = mask(response.text)[:300]  # masked before the cut (it may echo a header)
             error = ConnectionClosedError(
-                f"server {self.name!r} answered HTTP {response.status_code}: {response.text[:300]}"
+                f"server {self.name!r} answered HTTP {response.status_code}: {body}"
             )
         if "id" in message and "method" in message:
             self._inbox.put_nowait(TransportFailure(message["id"], error))

@@ -28,6 +28,7 @@ from bridge.mcp.oauth.grants import TokenSource
 from bridge.mcp.oauth.scopes import select_scopes, union
 from bridge.mcp.oauth.settings import OAuthSettings
 from bridge.mcp.oauth.store import StoredTokens, TokenStore
+from config.secrets import remember
 
 if TYPE_CHECKING:
     from bridge.mcp.oauth.settings import Authorize
@@ -193,6 +194,9 @@ class OAuth(httpx.Auth):
 
 def _sign(request: httpx.Request, tokens: StoredTokens | None) -> None:
     if tokens is not None:
+        # A server that echoes its request headers must not show the token to anyone.
+        remember(tokens.access_token)
+        remember(tokens.refresh_token)
         request.headers["Authorization"] = f"Bearer {tokens.access_token}"
 
 
