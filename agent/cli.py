@@ -158,9 +158,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _CleanRecords(logging.Filter):
+    """Log lines carry servers' and models' text: mask secrets and sanitize each one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from agent.terminal import clean
+
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a malformed call: the handler reports it as logging does
+        record.msg, record.args = clean(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = clean(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
 def _setup_logging(verbosity: int) -> None:
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logging.basicConfig(level=level, format="agent: %(levelname)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_CleanRecords())
+
+
+def _stdout_closed() -> None:
+    """Exit quietly when the reader of stdout went away (``agent tools --json | head -1``).
+
+    The code is 141 (128 + SIGPIPE), what a shell reports for a tool the closed pipe
+    killed, so ``set -o pipefail`` scripts still see that the output was cut short.
+    """
+    import os
+
+    # Point stdout at /dev/null so the flush at interpreter exit cannot fail again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -178,8 +210,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     try:
         code = function(options)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+    except BrokenPipeError:
+        _stdout_closed()
     except HostError as exc:
-        print(f"agent: error: {exc}", file=sys.stderr)
+        from agent.terminal import clean
+
+        # Errors quote servers, endpoints and config files: mask and sanitize them.
+        print(f"agent: error: {clean(str(exc))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("agent: interrupted", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 Sessions live under ``$XDG_DATA_HOME/agent/sessions/`` (``~/.local/share/agent/sessions/``
 without it). A file is written only once the chat has a message, and only appended to,
-so a crash loses at most the turn in flight.
+so a crash loses at most the turn in flight. Secrets are masked before a line is written.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import UsageError
+from config.secrets import mask_data
 from providers.types import (
     AssistantMessage,
     AudioPart,
@@ -57,6 +58,10 @@ def _encode_part(part: ContentPart) -> dict[str, Any]:
         return {"type": "text", "text": part.text}
     kind = "image" if isinstance(part, ImagePart) else "audio"
     return {"type": kind, "data": part.data, "mime_type": part.mime_type}
+
+
+def _is_media(part: Mapping[str, Any]) -> bool:
+    return part.get("type") in ("image", "audio") and "mime_type" in part
 
 
 def _decode_part(data: Mapping[str, Any]) -> ContentPart:
@@ -194,7 +199,9 @@ class SessionFile:
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with open(descriptor, "a", encoding="utf-8") as out:
             for message in new:
-                out.write(json.dumps(encode_message(message), ensure_ascii=False) + "\n")
+                # No secret reaches the disk; base64 media is kept whole.
+                line = mask_data(encode_message(message), keep=_is_media)
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
         self.written = len(messages)
 
 

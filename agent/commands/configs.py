@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from agent.terminal import clean
+
 __all__ = ["config_command"]
 
 
@@ -13,9 +15,10 @@ def config_command(options: argparse.Namespace) -> int:
     config = load(options.config)
     if options.config_command == "check":
         for line in summarize(config):
-            print(line)
+            print(clean(line))
         return 0
     import yaml
 
-    print(yaml.safe_dump(masked(config), sort_keys=False, allow_unicode=True), end="")
+    # YAML leaves some C1 controls (NEL) and bidi overrides raw: clean the whole text.
+    print(clean(yaml.safe_dump(masked(config), sort_keys=False, allow_unicode=True)), end="")
     return 0

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from agent import __version__
+from agent.terminal import clean
 from bridge.errors import NoServerAvailableError
 
 if TYPE_CHECKING:
@@ -34,8 +35,9 @@ async def running_fleet(
         rows = fleet.status()
         for row in rows:
             if row.state is not ServerState.UP:
+                # The error may quote the server's own output, or echo a header it was sent.
                 print(
-                    f"agent: server {row.name!r} is not available: {row.last_error}",
+                    clean(f"agent: server {row.name!r} is not available: {row.last_error}"),
                     file=sys.stderr,
                 )
         if require_servers and rows and not any(r.state is ServerState.UP for r in rows):
@@ -46,5 +48,5 @@ async def running_fleet(
         toolset = FleetToolset(fleet, config.servers)
         fleet.on_tools_changed = toolset.refresh  # tools/list_changed updates the catalog live
         for note in toolset.catalog.notes:
-            print(f"agent: {note}", file=sys.stderr)
+            print(clean(f"agent: {note}"), file=sys.stderr)
         yield toolset

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 
 from agent.commands.fleet import running_fleet
+from agent.terminal import clean, dumps
 
 __all__ = ["show_servers"]
 
@@ -22,7 +22,7 @@ async def _show(options: argparse.Namespace) -> int:
     async with running_fleet(load(options.config), require_servers=False) as toolset:
         rows = toolset.fleet.status()
     if options.json:
-        print(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
+        print(dumps([dataclasses.asdict(row) for row in rows], indent=2))
         return 0
     header = (
         "SERVER", "TRANSPORT", "STATE", "PROTOCOL", "IMPLEMENTATION", "TOOLS", "CALLS", "MEDIAN",
@@ -33,14 +33,15 @@ async def _show(options: argparse.Namespace) -> int:
         implementation = (
             f"{row.server_name} {row.server_version}".strip() if row.server_name else ""
         )
-        error = (row.last_error or "").splitlines()[0] if row.last_error else ""
+        error = clean(row.last_error).splitlines()[0] if row.last_error else ""
+        # Everything but the counts came from the config or the server: clean each cell.
         table.append(
             (
-                row.name,
-                row.transport,
+                clean(row.name),
+                clean(row.transport),
                 row.state.value,
-                row.protocol_version or "",
-                implementation,
+                clean(row.protocol_version or ""),
+                clean(implementation),
                 str(row.tool_count),
                 str(row.calls),
                 f"{row.median_ms:.1f} ms" if row.median_ms is not None else "-",

@@ -10,6 +10,7 @@ from typing import Any
 
 from agent.commands.fleet import running_fleet
 from agent.errors import UsageError
+from agent.terminal import clean, dumps
 
 __all__ = ["call_tool", "list_tools"]
 
@@ -43,13 +44,14 @@ async def _list_tools(options: argparse.Namespace) -> int:
                     "changes": list(conversion.changes),
                 }
             rows.append(row)
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(dumps(rows, indent=2))
         return 0
     if options.dialect:
         raise UsageError("--dialect goes with --json")
     width = max((len(entry.qualified) for entry in entries), default=0)
     for entry in entries:
-        summary = entry.tool.description.strip().splitlines()[0] if entry.tool.description else ""
+        description = clean(entry.tool.description or "").strip()
+        summary = description.splitlines()[0] if description else ""
         print(f"{entry.qualified:<{width}}  {summary}".rstrip())
     return 0
 
@@ -72,7 +74,7 @@ async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> 
     def show_progress(progress: Progress) -> None:
         total = f"/{progress.total:g}" if progress.total is not None else ""
         message = f" {progress.message}" if progress.message else ""
-        print(f"progress: {progress.progress:g}{total}{message}", file=sys.stderr)
+        print(clean(f"progress: {progress.progress:g}{total}{message}"), file=sys.stderr)
 
     from agent.approve import authorize_call
     from config import load
@@ -103,9 +105,12 @@ async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> 
             timeout=options.timeout,
         )
     if options.json:
-        print(json.dumps(result.raw, indent=2, ensure_ascii=False))
-    elif result.is_error:
-        print(result.text, file=sys.stderr)
-    else:
-        print(result.text)
+        print(dumps(result.raw, indent=2))
+        return 1 if result.is_error else 0
+    from bridge.results import describe
+
+    # Blocks that are not text get a line saying what they are, as the model would read.
+    blocks = [describe(block) for block in result.content if isinstance(block, dict)]
+    text = clean("\n".join(blocks))
+    print(text, file=sys.stderr if result.is_error else sys.stdout)
     return 1 if result.is_error else 0

@@ -11,6 +11,7 @@ import pytest
 
 from agent.errors import UsageError
 from agent.sessions import SessionFile, list_sessions, sessions_dir
+from config.secrets import remember
 from providers.types import (
     AssistantMessage,
     ImagePart,
@@ -123,3 +124,20 @@ def test_session_files_are_readable_by_the_user_only(tmp_path):
     session.save([UserMessage("my secret plan")])
     assert stat.S_IMODE(session.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(session.path.parent.stat().st_mode) == 0o700
+
+
+def test_a_saved_session_masks_secrets_and_keeps_media_whole(tmp_path):
+    remember("sk-live-0123456789")
+    remember("aGk=")  # a secret that happens to be inside an image's base64
+    session = SessionFile.create(tmp_path)
+    session.save(
+        [
+            UserMessage((TextPart("my key is sk-live-0123456789"), ImagePart("aGk=", "image/png"))),
+            AssistantMessage("ok", (ToolCall("c1", "box__echo", {"data": "sk-live-0123456789"}),)),
+            ToolResultMessage("c1", "box__echo", (TextPart("echo sk-live-0123456789"),)),
+        ]
+    )
+    saved = session.path.read_text()
+    assert "sk-live-0123456789" not in saved and saved.count("***") == 3
+    user = SessionFile(session.path).load()[0]
+    assert isinstance(user, UserMessage) and user.content[1] == ImagePart("aGk=", "image/png")
