@@ -36,6 +36,7 @@ from providers.types import (
     ToolSpec,
     Usage,
 )
+from providers.types import Notice as ProviderNotice
 
 __all__ = ["LoopSettings", "Toolset", "run"]
 
@@ -191,7 +192,7 @@ async def _turn(
 
 async def _stream(
     provider: Any, request: ChatRequest, hold_back: Callable[[str], bool], streamed: list[str]
-) -> AsyncIterator[ev.TextDelta | Finish]:
+) -> AsyncIterator[ev.TextDelta | ev.Notice | Finish]:
     """Text deltas as they come, held back while they may be tool-call markup."""
     held = False
     async for event in provider.stream(request):
@@ -204,6 +205,8 @@ async def _stream(
             yield ev.TextDelta(event.text)
         elif isinstance(event, ToolCallEvent):
             continue  # collected by the provider into Finish.message
+        elif isinstance(event, ProviderNotice):
+            yield ev.Notice(event.message)
         elif isinstance(event, Finish):
             yield event
 

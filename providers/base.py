@@ -40,7 +40,11 @@ _FACTORIES: dict[str, str | ProviderFactory] = {
     "openai": "providers.openai:OpenAIProvider",
     "gemini": "providers.gemini:GeminiProvider",
     "ollama": "providers.ollama:OllamaProvider",
+    "local": "providers.local:LocalProvider",
 }
+
+# Providers that may be named alone (``--model local``) and the model that then means.
+_DEFAULT_MODELS = {"local": "smollm2"}
 
 
 def register(name: str, factory: str | ProviderFactory) -> None:
@@ -67,7 +71,12 @@ def _resolve(name: str) -> ProviderFactory:
 
 
 def parse_model(spec: str) -> tuple[str, str]:
-    """Split ``"provider:model"`` at the first colon (``"ollama:qwen3:8b"`` keeps its tag)."""
+    """Split ``"provider:model"`` at the first colon (``"ollama:qwen3:8b"`` keeps its tag).
+
+    ``"local"`` alone names the local provider's default model.
+    """
+    if spec in _DEFAULT_MODELS:
+        return spec, _DEFAULT_MODELS[spec]
     name, sep, model = spec.partition(":")
     example = "openai:gpt-5-mini"
     if not sep or not model or name not in _FACTORIES:

@@ -9,6 +9,7 @@ __all__ = [
     "ModelNotFoundError",
     "ProviderAuthError",
     "ProviderError",
+    "ProviderResponseError",
     "ProviderTimeoutError",
     "ProviderUnavailableError",
     "RateLimitError",
@@ -55,3 +56,7 @@ class ProviderUnavailableError(ProviderError):
 
 class ProviderTimeoutError(ProviderError):
     """The provider did not answer in time."""
+
+
+class ProviderResponseError(ProviderError):
+    """The endpoint's answer broke its API's rules: cut short, not JSON, empty, or endless."""

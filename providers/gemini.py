@@ -8,9 +8,10 @@ The model's own content (with its ``thoughtSignature``s) is kept, as JSON-ready 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from config.errors import ConfigError
 from providers._common import env_key, images_of, new_call_id, result_text
@@ -24,6 +25,7 @@ from providers._errors import (
     translate,
     unreachable,
 )
+from providers._limits import Budget, Limits, cut_short, malformed
 from providers._retry import RetryPolicy, retrying
 from providers.errors import ProviderError
 from providers.types import (
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
     from google.genai import Client, types
 
 __all__ = ["DEFAULT_API_VERSION", "GeminiProvider"]
+
+T = TypeVar("T")
 
 DEFAULT_API_VERSION = "v1beta"
 _KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -171,6 +175,8 @@ class GeminiProvider:
         base_url: str | None = None,
         api_version: str = DEFAULT_API_VERSION,
         timeout: float | None = None,
+        idle_timeout: float | None = None,
+        stream: bool = True,
         options: Mapping[str, Any] | None = None,
         capabilities: Mapping[str, Any] | None = None,
         retry: RetryPolicy | None = None,
@@ -198,6 +204,8 @@ class GeminiProvider:
         )
         self._client: Client = genai.Client(api_key=key, http_options=http_options)
         self._options = dict(options or {})
+        self._limits = Limits.of(timeout, idle_timeout)
+        self._stream = stream
         self._retry = retry or RetryPolicy()
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
@@ -255,11 +263,24 @@ class GeminiProvider:
         parts: list[types.Part] = []
         finish: str | None = None
         usage: Usage | None = None
+        received = 0
+        budget = Budget(self._limits, self._endpoint)
         with boundary(self._vendor_errors(), self._translate):
-            stream = await self._client.aio.models.generate_content_stream(
-                model=self.model, contents=contents, config=config
-            )
-            async for chunk in stream:
+            models = self._client.aio.models
+            if self._stream:
+                stream = await budget.first(
+                    models.generate_content_stream(
+                        model=self.model, contents=contents, config=config
+                    )
+                )
+                chunks = budget.chunks(stream)
+            else:
+                whole = await budget.first(
+                    models.generate_content(model=self.model, contents=contents, config=config)
+                )
+                chunks = _once(whole)
+            async for chunk in chunks:
+                received += 1
                 if (meta := chunk.usage_metadata) is not None:
                     usage = Usage(meta.prompt_token_count or 0, meta.candidates_token_count or 0)
                 if chunk.prompt_feedback and chunk.prompt_feedback.block_reason:
@@ -277,21 +298,36 @@ class GeminiProvider:
                             calls.append(call)
                             yield ToolCallEvent(call)
                         elif part.text and not part.thought:
+                            budget.add_text(part.text)
                             text.append(part.text)
                             yield TextDelta(part.text)
+        if received == 0:
+            raise cut_short(self._endpoint, "sent an empty stream (no chunk at all)")
+        if finish is None:
+            raise cut_short(
+                self._endpoint, f"ended its stream after {received} chunks without a finish reason"
+            )
         state = None
         if parts:
             content = types.Content(role="model", parts=parts)
             state = content.model_dump(mode="json", exclude_none=True)
-        reason: FinishReason = "tool_calls" if calls else _FINISH.get(finish or "STOP", "other")
+        reason: FinishReason = "tool_calls" if calls else _FINISH.get(finish, "other")
         yield Finish(reason, usage, AssistantMessage("".join(text), tuple(calls), state))
 
     @staticmethod
     def _vendor_errors() -> tuple[type[BaseException], ...]:
         import httpx2
+        import pydantic
         from google.genai import errors
 
-        return (errors.APIError, httpx2.TransportError)
+        return (
+            errors.APIError,
+            errors.UnknownApiResponseError,
+            httpx2.TransportError,
+            pydantic.ValidationError,
+            json.JSONDecodeError,
+            RecursionError,
+        )
 
     def _translate(self, exc: BaseException) -> ProviderError | None:
         import httpx2
@@ -303,11 +339,19 @@ class GeminiProvider:
                 self._endpoint, str(e) or type(e).__name__
             ),
             errors.APIError: lambda e: translate(self._endpoint, _failure(e)),
+            errors.UnknownApiResponseError: lambda e: cut_short(
+                self._endpoint, f"sent data that is not JSON ({str(e)[:200]})"
+            ),
+            **malformed(self._endpoint),
         }
         for cls in type(exc).__mro__:
             if cls in table:
                 return table[cls](exc)
         return None
+
+
+async def _once(item: T) -> AsyncIterator[T]:
+    yield item
 
 
 def _failure(exc: Any) -> Failure:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from providers._common import env_key, images_of, new_call_id, result_text
 from providers._errors import Endpoint, Failure, boundary, timed_out, translate, unreachable
+from providers._limits import Budget, Limits, cut_short, malformed
 from providers._retry import RetryPolicy, retrying
 from providers.errors import ProviderError
 from providers.types import (
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from ollama import AsyncClient, ChatResponse
 
 __all__ = ["OllamaProvider"]
+
+T = TypeVar("T")
 
 _FINISH: dict[str, FinishReason] = {"stop": "stop", "length": "length"}
 _DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -86,6 +89,8 @@ class OllamaProvider:
         base_url: str | None = None,
         api_key: str | None = None,
         timeout: float | None = None,
+        idle_timeout: float | None = None,
+        stream: bool = True,
         think: bool | str | None = None,
         options: Mapping[str, Any] | None = None,
         format: str | Mapping[str, Any] | None = None,
@@ -115,6 +120,8 @@ class OllamaProvider:
         )
         settings = {"think": think, "options": options, "format": format, "keep_alive": keep_alive}
         self._settings = {k: v for k, v in settings.items() if v is not None}
+        self._limits = Limits.of(timeout, idle_timeout)
+        self._stream = stream
         self._retry = retry or RetryPolicy()
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
@@ -128,7 +135,7 @@ class OllamaProvider:
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [_message(m) for m in request.messages],
-            "stream": True,
+            "stream": self._stream,
         }
         body.update(self._settings)
         if request.tools:
@@ -154,22 +161,26 @@ class OllamaProvider:
         return body
 
     async def _events(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
-        import httpx
-        from ollama import ChatResponse, ResponseError
+        from ollama import ChatResponse
 
         body = self.body(request)
         text: list[str] = []
         thinking: list[str] = []
         calls: list[ToolCall] = []
         last: ChatResponse | None = None
-        with boundary((ResponseError, ConnectionError, httpx.TransportError), self._translate):
+        budget = Budget(self._limits, self._endpoint)
+        with boundary(self._vendor_errors(), self._translate):
             # AsyncClient.chat would re-validate the tools through its lossy typed model;
             # _request is the same transport and NDJSON parsing, fed our own body.
-            chunks = cast(
-                "AsyncIterator[ChatResponse]",
-                await self._client._request(
-                    ChatResponse, "POST", "/api/chat", json=body, stream=True
-                ),
+            answer = await budget.first(
+                self._client._request(
+                    ChatResponse, "POST", "/api/chat", json=body, stream=body["stream"]
+                )
+            )
+            chunks = (
+                budget.chunks(cast("AsyncIterator[ChatResponse]", answer))
+                if body["stream"]
+                else _once(cast("ChatResponse", answer))
             )
             async for chunk in chunks:
                 last = chunk
@@ -177,6 +188,7 @@ class OllamaProvider:
                 if message.thinking:
                     thinking.append(message.thinking)
                 if message.content:
+                    budget.add_text(message.content)
                     text.append(message.content)
                     yield TextDelta(message.content)
                 for native in message.tool_calls or ():
@@ -185,13 +197,33 @@ class OllamaProvider:
                     )
                     calls.append(call)
                     yield ToolCallEvent(call)
+        if last is None:
+            raise cut_short(self._endpoint, "sent an empty stream (no chunk at all)")
+        if not last.done:
+            raise cut_short(self._endpoint, "ended its stream before saying it was done")
         usage = None
-        if last is not None and (last.prompt_eval_count or last.eval_count):
+        if last.prompt_eval_count or last.eval_count:
             usage = Usage(last.prompt_eval_count or 0, last.eval_count or 0)
-        done_reason = (last.done_reason if last is not None else None) or "stop"
-        reason: FinishReason = "tool_calls" if calls else _FINISH.get(done_reason, "other")
+        reason: FinishReason = (
+            "tool_calls" if calls else _FINISH.get(last.done_reason or "stop", "other")
+        )
         state = {"thinking": "".join(thinking)} if thinking else None
         yield Finish(reason, usage, AssistantMessage("".join(text), tuple(calls), state))
+
+    @staticmethod
+    def _vendor_errors() -> tuple[type[BaseException], ...]:
+        import httpx
+        import pydantic
+        from ollama import ResponseError
+
+        return (
+            ResponseError,
+            ConnectionError,
+            httpx.TransportError,
+            json.JSONDecodeError,
+            RecursionError,
+            pydantic.ValidationError,
+        )
 
     def _translate(self, exc: BaseException) -> ProviderError | None:
         import httpx
@@ -202,11 +234,16 @@ class OllamaProvider:
             ConnectionError: lambda e: unreachable(self._endpoint, "connection refused"),
             httpx.TimeoutException: lambda _: timed_out(self._endpoint),
             httpx.TransportError: lambda e: unreachable(self._endpoint, str(e) or type(e).__name__),
+            **malformed(self._endpoint),
         }
         for cls in type(exc).__mro__:
             if cls in table:
                 return table[cls](exc)
         return None
+
+
+async def _once(item: T) -> AsyncIterator[T]:
+    yield item
 
 
 def _failure(exc: Any) -> Failure:

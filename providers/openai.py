@@ -6,9 +6,9 @@ Only this module imports ``openai``, and only when an ``OpenAIProvider`` is buil
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from providers._common import env_key, images_of, result_text, tool_call
 from providers._errors import (
@@ -21,6 +21,7 @@ from providers._errors import (
     translate,
     unreachable,
 )
+from providers._limits import Budget, Limits, cut_short, malformed
 from providers._retry import RetryPolicy, retrying
 from providers.errors import ProviderError, ToolsUnsupportedError
 from providers.types import (
@@ -32,11 +33,11 @@ from providers.types import (
     FinishReason,
     ImagePart,
     Message,
+    Notice,
     StreamEvent,
     SystemMessage,
     TextDelta,
     TextPart,
-    ToolCall,
     ToolCallEvent,
     ToolResultMessage,
     ToolSpec,
@@ -45,8 +46,7 @@ from providers.types import (
 )
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI, AsyncStream
-    from openai.types.chat import ChatCompletionChunk
+    from openai import AsyncOpenAI
 
 __all__ = ["OpenAIProvider"]
 
@@ -144,10 +144,64 @@ class _CallFragments:
     id: str = ""
     name: str = ""
     arguments: list[str] = field(default_factory=list)
+    size: int = 0
+
+
+@dataclass
+class _Turn:
+    """A turn as it arrives, from stream chunks or one whole completion."""
+
+    budget: Budget
+    text: list[str] = field(default_factory=list)
+    fragments: dict[int, _CallFragments] = field(default_factory=dict)
+    finish: str | None = None
+    usage: Usage | None = None
+    chunks: int = 0
+    deltas: list[TextDelta] = field(default_factory=list)
+
+    def take(self, chunk: Any) -> Iterator[TextDelta]:
+        """Fold one chunk (or a whole completion's message) in; yield its text."""
+        self.chunks += 1
+        if chunk.usage is not None:
+            self.usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+        for choice in list(chunk.choices or ())[:1]:
+            self.finish = choice.finish_reason or self.finish
+            delta = choice.delta if hasattr(choice, "delta") else choice.message
+            if delta is None:
+                continue
+            if delta.content:
+                self.budget.add_text(delta.content)
+                self.text.append(delta.content)
+                yield TextDelta(delta.content)
+            for position, part in enumerate(delta.tool_calls or ()):
+                index = part.index if getattr(part, "index", None) is not None else position
+                slot = self.fragments.setdefault(index, _CallFragments())
+                slot.id = part.id or slot.id
+                if part.function is not None:
+                    slot.name = part.function.name or slot.name
+                    piece = part.function.arguments or ""
+                    slot.size += len(piece)
+                    self.budget.check_arguments(slot.name, slot.size)
+                    slot.arguments.append(piece)
+
+    def events(self) -> Iterator[StreamEvent]:
+        calls = tuple(
+            tool_call(f.id or f"call_{index}", f.name, "".join(f.arguments))
+            for index, f in sorted(self.fragments.items())
+        )
+        for call in calls:
+            yield ToolCallEvent(call)
+        reason: FinishReason = "tool_calls" if calls else _FINISH.get(self.finish or "", "other")
+        yield Finish(reason, self.usage, AssistantMessage("".join(self.text), calls))
 
 
 class OpenAIProvider:
-    """Chat Completions over streaming; retries 429s itself (the SDK's retries are off)."""
+    """Chat Completions, streamed unless told otherwise; retries 429s itself.
+
+    An endpoint that answers a streamed request carrying tools with an empty stream (some
+    OpenAI-compatible servers cannot stream tool calls) gets that request again unstreamed,
+    and every later request with tools too; the first fallback is announced once.
+    """
 
     name = "openai"
 
@@ -158,6 +212,8 @@ class OpenAIProvider:
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float | None = None,
+        idle_timeout: float | None = None,
+        stream: bool = True,
         options: Mapping[str, Any] | None = None,
         capabilities: Mapping[str, Any] | None = None,
         max_tokens_field: str | None = None,
@@ -186,6 +242,9 @@ class OpenAIProvider:
             timeout=timeout if timeout is not None else not_given,
             max_retries=0,
         )
+        self._limits = Limits.of(timeout, idle_timeout)
+        self._stream = stream
+        self._stream_tools = stream
         self._options = dict(options or {})
         # OpenAI renamed max_tokens; compatible servers often know only the old name.
         self._max_tokens_field = max_tokens_field or (
@@ -201,12 +260,13 @@ class OpenAIProvider:
         await self._client.close()
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
+        streamed = self._stream_tools if request.tools else self._stream
         body: dict[str, Any] = {
             "model": self.model,
             "messages": _messages(request.messages),
-            "stream": True,
+            "stream": streamed,
         }
-        if self._stream_usage:
+        if self._stream_usage and streamed:
             body["stream_options"] = {"include_usage": True}
         if request.tools:
             if not self.capabilities.native_tools:
@@ -228,52 +288,67 @@ class OpenAIProvider:
         return body
 
     async def _events(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
-        import openai
-
         body = self._body(request)
-        with boundary((openai.OpenAIError,), self._translate):
-            stream = cast(
-                "AsyncStream[ChatCompletionChunk]",
-                await self._client.chat.completions.create(**body),
-            )
-            async with stream:
-                async for event in self._read(stream):
-                    yield event
+        budget = Budget(self._limits, self._endpoint)
+        with boundary(self._vendor_errors(), self._translate):
+            if not body["stream"]:
+                turn = await self._complete(body, budget)
+                for delta in turn.deltas:
+                    yield delta
+            else:
+                turn = _Turn(budget)
+                async with await budget.first(self._client.chat.completions.create(**body)) as s:
+                    async for chunk in budget.chunks(s):
+                        for delta in self._fold(turn, chunk):
+                            yield delta
+                if turn.chunks == 0 and request.tools:
+                    self._stream_tools = False
+                    yield Notice(
+                        f"{self._endpoint.label} sent an empty stream for a request with tools; "
+                        "sending requests with tools unstreamed from now on "
+                        f"(set providers.{self._endpoint.provider}.stream: false to skip this)"
+                    )
+                    body = {**body, "stream": False}
+                    body.pop("stream_options", None)
+                    turn = await self._complete(body, _renewed(budget))
+                    for delta in turn.deltas:
+                        yield delta
+                elif turn.chunks == 0:
+                    raise cut_short(self._endpoint, "sent an empty stream (no chunk at all)")
+                elif turn.finish is None:
+                    raise cut_short(
+                        self._endpoint,
+                        f"ended its stream after {turn.chunks} chunks without a finish reason",
+                    )
+            for event in turn.events():
+                yield event
 
-    async def _read(
-        self, stream: AsyncStream[ChatCompletionChunk]
-    ) -> AsyncGenerator[StreamEvent, None]:
-        text: list[str] = []
-        fragments: dict[int, _CallFragments] = {}
-        finish: str | None = None
-        usage: Usage | None = None
-        async for chunk in stream:
-            if chunk.usage is not None:
-                usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-            for choice in chunk.choices[:1]:
-                finish = choice.finish_reason or finish
-                if choice.delta.content:
-                    text.append(choice.delta.content)
-                    yield TextDelta(choice.delta.content)
-                for delta in choice.delta.tool_calls or ():
-                    slot = fragments.setdefault(delta.index, _CallFragments())
-                    slot.id = delta.id or slot.id
-                    if delta.function is not None:
-                        slot.name = delta.function.name or slot.name
-                        slot.arguments.append(delta.function.arguments or "")
-        calls = tuple(
-            tool_call(f.id or f"call_{index}", f.name, "".join(f.arguments))
-            for index, f in sorted(fragments.items())
-        )
-        for call in calls:
-            yield ToolCallEvent(call)
-        yield Finish(self._reason(finish, calls), usage, AssistantMessage("".join(text), calls))
+    async def _complete(self, body: dict[str, Any], budget: Budget) -> _Turn:
+        """One unstreamed request; its text comes as one delta in ``deltas``."""
+        completion = await budget.first(self._client.chat.completions.create(**body))
+        if not hasattr(completion, "choices"):
+            raise cut_short(self._endpoint, "answered with something that is not a chat completion")
+        if not completion.choices:
+            raise cut_short(self._endpoint, "answered with no choices")
+        turn = _Turn(budget)
+        turn.deltas = self._fold(turn, completion)
+        if turn.finish is None:
+            raise cut_short(self._endpoint, "answered without a finish reason")
+        return turn
+
+    def _fold(self, turn: _Turn, chunk: Any) -> list[TextDelta]:
+        try:
+            return list(turn.take(chunk))
+        except (AttributeError, TypeError) as exc:
+            raise cut_short(
+                self._endpoint, f"sent a chunk that is not a chat completion chunk ({exc})"
+            ) from None
 
     @staticmethod
-    def _reason(finish: str | None, calls: tuple[ToolCall, ...]) -> FinishReason:
-        if calls:
-            return "tool_calls"
-        return _FINISH.get(finish or "stop", "other")
+    def _vendor_errors() -> tuple[type[BaseException], ...]:
+        import openai
+
+        return (openai.OpenAIError, json.JSONDecodeError, RecursionError)
 
     def _translate(self, exc: BaseException) -> ProviderError | None:
         import openai
@@ -283,11 +358,16 @@ class OpenAIProvider:
             openai.APIConnectionError: lambda e: unreachable(self._endpoint, str(e.__cause__ or e)),
             openai.APIStatusError: lambda e: translate(self._endpoint, _failure(e)),
             openai.APIError: lambda e: translate(self._endpoint, Failure(None, e.message)),
+            **malformed(self._endpoint),
         }
         for cls in type(exc).__mro__:
             if cls in table:
                 return table[cls](exc)
         return None
+
+
+def _renewed(budget: Budget) -> Budget:
+    return Budget(budget.limits, budget.endpoint)
 
 
 def _failure(exc: Any) -> Failure:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from providers.base import Provider, create, parse_model
 
 if TYPE_CHECKING:
-    from config.schema import Config, ProviderConfig
+    from config.schema import Config, ModelSettings
 
 __all__ = ["SDK_MODULES", "create_from_config", "preload", "settings_for"]
 
@@ -16,16 +16,13 @@ _CAPABILITY_NAMES = {"parallel_tool_calls": "parallel_calls"}
 _CHOICE_NAMES = {"named": "specific"}
 
 
-def settings_for(name: str, section: ProviderConfig) -> dict[str, Any]:
+def settings_for(name: str, section: ModelSettings) -> dict[str, Any]:
     """Keyword settings for ``providers.create`` from one provider's config section."""
-    settings: dict[str, Any] = {
-        "api_key": section.api_key,
-        "base_url": section.base_url,
-        "timeout": section.timeout,
-        "options": dict(section.options) or None,
-    }
-    if name == "gemini":
-        settings["api_version"] = getattr(section, "api_version", None)
+    settings: dict[str, Any] = section.model_dump(
+        exclude={"capabilities", "options"}, exclude_none=True
+    )
+    if section.options:
+        settings["options"] = dict(section.options)
     capabilities: dict[str, Any] = {}
     for key, value in section.capabilities.model_dump(exclude_none=True).items():
         if key == "tool_choice":
@@ -33,7 +30,7 @@ def settings_for(name: str, section: ProviderConfig) -> dict[str, Any]:
         capabilities[_CAPABILITY_NAMES.get(key, key)] = value
     if capabilities:
         settings["capabilities"] = capabilities
-    return {key: value for key, value in settings.items() if value is not None}
+    return settings
 
 
 def create_from_config(config: Config, spec: str) -> Provider:
@@ -46,7 +43,12 @@ def create_from_config(config: Config, spec: str) -> Provider:
 
 # What each provider imports: slow here (about a second for openai and google.genai), so
 # ``agent run`` imports it in a thread while the fleet starts.
-SDK_MODULES = {"openai": "openai", "gemini": "google.genai", "ollama": "ollama"}
+SDK_MODULES = {
+    "openai": "openai",
+    "gemini": "google.genai",
+    "ollama": "ollama",
+    "local": "llama_cpp",
+}
 
 
 def preload(spec: str) -> None:

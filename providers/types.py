@@ -24,6 +24,7 @@ __all__ = [
     "FinishReason",
     "ImagePart",
     "Message",
+    "Notice",
     "StreamEvent",
     "SystemMessage",
     "TextDelta",
@@ -191,7 +192,14 @@ class Finish:
     message: AssistantMessage = AssistantMessage()
 
 
-StreamEvent = TextDelta | ToolCallEvent | Finish
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the person should know about how the model is being reached (said once)."""
+
+    message: str
+
+
+StreamEvent = TextDelta | ToolCallEvent | Notice | Finish
 
 
 # -- requests and capabilities ---------------------------------------------------------------

@@ -8,7 +8,7 @@ from .drive import collect
 from .gemini_fake import FakeGemini
 from .ollama_fake import FakeOllama
 from .openai_fake import FakeOpenAI
-from .script import Call, Fail, Hang, Raw, Reply, Turn, calls, text
+from .script import Call, Fail, Hang, Raw, Reply, Stream, Turn, calls, text
 from .server import FakeModelServer, Recorded, free_port
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Raw",
     "Recorded",
     "Reply",
+    "Stream",
     "Turn",
     "calls",
     "collect",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Call", "Fail", "Hang", "Raw", "Reply", "Turn", "calls", "text"]
+__all__ = ["Call", "Fail", "Hang", "Raw", "Reply", "Stream", "Turn", "calls", "text"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,18 @@ class Raw:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Turn = Reply | Fail | Hang | Raw
+@dataclass(frozen=True)
+class Stream:
+    """A raw streamed body: ``lines`` as given, then ``forever`` sent again and again until
+    the client leaves, or ``stall`` (hang after the lines, until the server stops)."""
+
+    lines: tuple[str, ...] = ()
+    forever: str | None = None
+    stall: bool = False
+    content_type: str = "text/event-stream"
+
+
+Turn = Reply | Fail | Hang | Raw | Stream
 
 
 def text(answer: str, **kwargs: Any) -> Reply:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .script import Fail, Hang, Raw, Reply, Turn
+from .script import Fail, Hang, Raw, Reply, Stream, Turn
 
 __all__ = ["FakeModelServer", "Recorded", "free_port"]
 
@@ -150,7 +150,18 @@ class FakeModelServer:
         if isinstance(turn, Hang):
             await self._hang()
             return Response(status_code=504)
+        if isinstance(turn, Stream):
+            return StreamingResponse(self._play_stream(turn), media_type=turn.content_type)
         return self.render(turn, recorded)
+
+    async def _play_stream(self, turn: Stream) -> AsyncIterator[bytes]:
+        for line in turn.lines:
+            yield line.encode()
+        if turn.stall:
+            await self._hang()
+        while turn.forever is not None:  # until the client disconnects and we are cancelled
+            yield turn.forever.encode()
+            await asyncio.sleep(0)
 
     async def _hang(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -35,7 +35,7 @@ def test_model_without_known_prefix_names_the_valid_prefixes(spec):
         parse_model(spec)
 
     message = str(caught.value)
-    assert "gemini, ollama, openai" in message and "openai:gpt-5-mini" in message
+    assert "gemini, local, ollama, openai" in message and "openai:gpt-5-mini" in message
 
 
 def test_unknown_provider_name_is_a_config_error():
