@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.catalog import Catalog, CatalogEntry
 from bridge.mcp import CallResult, ProgressCallback
-from bridge.schema import Conversion, StrictSchemaError, convert
+from bridge.schema import Conversion, convert_lenient
 from bridge.validation import ArgumentValidator, ValidatorCache
 from providers.types import ToolSpec
 
@@ -49,17 +49,15 @@ class FleetToolset:
         return [entry] if entry is not None else []
 
     def conversion(self, entry: CatalogEntry, dialect: str) -> Conversion:
-        """The tool's schema in ``dialect`` (strict falls back to plain OpenAI)."""
+        """The tool's schema in ``dialect`` (strict falls back to plain OpenAI, non-strict)."""
         key = (entry.qualified, dialect)
         cached = self._conversions.get(key)
         schema = entry.tool.input_schema
         if cached is not None and cached[0] == id(schema):
             return cached[1]
-        try:
-            conversion = convert(schema, dialect)
-        except StrictSchemaError as exc:
-            log.info("%s: no strict schema (%s); sending it non-strict", entry.qualified, exc)
-            conversion = convert(schema, "openai")
+        conversion = convert_lenient(schema, dialect)
+        if dialect == "openai-strict" and not conversion.strict:
+            log.info("%s: no strict schema; sending it non-strict", entry.qualified)
         self._conversions[key] = (id(schema), conversion)
         return conversion
 
@@ -69,10 +67,11 @@ class FleetToolset:
             ToolSpec(
                 name=entry.qualified,
                 description=entry.tool.description or entry.tool.title or entry.tool.name,
-                parameters=self.conversion(entry, dialect).schema,
-                strict=dialect == "openai-strict",
+                parameters=conversion.schema,
+                strict=conversion.strict,
             )
             for entry in self.entries(only)
+            for conversion in (self.conversion(entry, dialect),)
         ]
 
     def described(self, only: str | None = None) -> list[tuple[str, str, dict[str, Any]]]:

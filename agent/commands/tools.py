@@ -35,13 +35,13 @@ async def _list_tools(options: argparse.Namespace) -> int:
                 "inputSchema": entry.tool.input_schema,
             }
             if options.dialect:
-                from bridge.schema import convert
-
-                conversion = convert(entry.tool.input_schema, options.dialect)
+                # a tool with no strict form comes back non-strict, the reasons in its changes
+                conversion = toolset.conversion(entry, options.dialect)
                 row["dialect"] = {
                     "name": options.dialect,
                     "schema": conversion.schema,
                     "changes": list(conversion.changes),
+                    "strict": conversion.strict,
                 }
             rows.append(row)
         print(dumps(rows, indent=2))

@@ -5,7 +5,7 @@ thing it dropped or changed, each with the JSON pointer where it happened.
 """
 
 from bridge.schema.changes import Conversion
-from bridge.schema.dialects import DIALECTS, Converter, convert
+from bridge.schema.dialects import DIALECTS, Converter, convert, convert_lenient
 from bridge.schema.ollama import KEPT_KEYWORDS as OLLAMA_KEYWORDS
 from bridge.schema.openai_strict import STRICT_FORMATS, StrictSchemaError
 from bridge.schema.root import WRAPPED_PROPERTY
@@ -19,4 +19,5 @@ __all__ = [
     "Converter",
     "StrictSchemaError",
     "convert",
+    "convert_lenient",
 ]

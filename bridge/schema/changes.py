@@ -16,10 +16,13 @@ class Conversion:
     """A schema converted to one dialect, and one line per thing the conversion changed.
 
     ``schema`` may share unchanged sub-objects with the input schema: treat it as read-only.
+    ``strict`` is true only for a schema that obeys OpenAI's strict mode (an
+    ``openai-strict`` conversion that succeeded).
     """
 
     schema: dict[str, Any]
     changes: tuple[str, ...]
+    strict: bool = False
 
 
 def child(pointer: str, token: str | int) -> str:
@@ -72,6 +75,6 @@ class ChangeLog(list[str]):
         tail = f" ({why})" if why else ""
         self.append(f'{pointer or "/"}: dropped "{keyword}": {short(value)}{tail}')
 
-    def conversion(self, schema: dict[str, Any]) -> Conversion:
+    def conversion(self, schema: dict[str, Any], *, strict: bool = False) -> Conversion:
         """Freeze the log together with the converted schema."""
-        return Conversion(schema, tuple(self))
+        return Conversion(schema, tuple(self), strict)

@@ -9,9 +9,9 @@ from bridge.schema.changes import Conversion
 from bridge.schema.gemini import convert_gemini
 from bridge.schema.ollama import convert_ollama
 from bridge.schema.openai import convert_openai
-from bridge.schema.openai_strict import convert_openai_strict
+from bridge.schema.openai_strict import StrictSchemaError, convert_openai_strict
 
-__all__ = ["DIALECTS", "Converter", "convert"]
+__all__ = ["DIALECTS", "Converter", "convert", "convert_lenient"]
 
 Converter = Callable[[Mapping[str, Any]], Conversion]
 
@@ -35,3 +35,17 @@ def convert(schema: Mapping[str, Any], dialect: str) -> Conversion:
         known = ", ".join(sorted(DIALECTS))
         raise ValueError(f"unknown schema dialect {dialect!r}; known: {known}") from None
     return converter(schema)
+
+
+def convert_lenient(schema: Mapping[str, Any], dialect: str) -> Conversion:
+    """Like ``convert``, but a schema with no strict form is not an error.
+
+    It comes back in the plain ``openai`` dialect with ``strict`` false, the reasons it
+    cannot be strict first in its changes: one such tool must not cost the others.
+    """
+    try:
+        return convert(schema, dialect)
+    except StrictSchemaError as exc:
+        plain = convert(schema, "openai")
+        reasons = tuple(f"{reason} (the tool is sent non-strict)" for reason in exc.reasons)
+        return Conversion(plain.schema, reasons + plain.changes, strict=False)

@@ -380,4 +380,4 @@ def convert_openai_strict(schema: Mapping[str, Any]) -> Conversion:
         problems.append(f"/: more than {_MAX_ENUM_VALUES} enum values in all")
     if problems:
         raise StrictSchemaError(problems)
-    return log.conversion(root)
+    return log.conversion(root, strict=True)

@@ -5,7 +5,8 @@ modes spoil the answer to `tools/call` (id-object, id-array, error-code, error-m
 error-string, no-result) or send a bad message before a good answer (progress-token,
 cancelled-id, request-id); start-up modes spoil `initialize` (init-id-object,
 capabilities-string, capabilities-list, serverinfo-list, version-number) or `tools/list`
-(tools-string, tools-result-list, cursor-object). Any other mode behaves.
+(tools-string, tools-result-list, cursor-object). strict-mix lists tools whose schemas
+real servers send and OpenAI's strict mode cannot say. Any other mode behaves.
 """
 
 import json
@@ -28,6 +29,26 @@ LIST_RESULTS = {
     "tools-result-list": [{"name": "echo"}],
     "cursor-object": {"tools": [], "nextCursor": {"page": 2}},
 }
+STRICT_MIX = [
+    {"name": "plain", "inputSchema": {"type": "object", "properties": {"a": {"type": "string"}}}},
+    {
+        "name": "bounded",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"a": {"type": "string", "minLength": 1, "maxLength": 9}},
+            "required": ["a"],
+        },
+    },
+    {
+        "name": "freeform",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"options": {"type": "object"}},
+            "additionalProperties": True,
+        },
+    },
+]
+LIST_RESULTS["strict-mix"] = {"tools": STRICT_MIX}
 CALL_ANSWERS = {
     "id-object": lambda i: {"id": {"id": i}, "result": {"content": []}},
     "id-array": lambda i: {"id": [i], "result": {"content": []}},

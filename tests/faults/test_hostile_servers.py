@@ -140,3 +140,27 @@ def test_a_spoiled_start_up_makes_agent_call_say_why_and_exit_5(hostile):
     assert "server 'hostile' is not available" in done.stderr
     assert "'capabilities' that is an array" in done.stderr
     assert not alive(pid)
+
+
+def test_tools_in_strict_dialect_lists_every_tool_and_says_which_cannot_be_strict(hostile):
+    done, seconds, pid = hostile("strict-mix", "tools", "--dialect", "openai-strict", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    rows = {row["tool"]: row["dialect"] for row in json.loads(done.stdout)}
+    assert {name: row["strict"] for name, row in rows.items()} == {
+        "plain": True,
+        "bounded": False,
+        "freeform": False,
+    }
+    assert any('"minLength" is not supported' in line for line in rows["bounded"]["changes"])
+    assert any("free-form object" in line for line in rows["freeform"]["changes"])
+    assert all(
+        line.endswith("(the tool is sent non-strict)")
+        for line in rows["bounded"]["changes"]
+        if "not supported" in line
+    )
+    # the non-strict ones keep their constraints: they go as plain OpenAI schemas
+    bounded = rows["bounded"]["schema"]["properties"]["a"]
+    assert (bounded["minLength"], bounded["maxLength"]) == (1, 9)
+    assert seconds < WALL_BOUND
+    assert not alive(pid)
