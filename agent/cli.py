@@ -195,6 +195,29 @@ def _stdout_closed() -> None:
     sys.exit(141)
 
 
+# The commands that start servers: they make the host a subreaper and sweep at exit.
+FLEET_COMMANDS = frozenset({"run", "tools", "call", "servers", "chat"})
+
+
+def _guard_processes() -> None:
+    """Nothing a server starts outlives the host; SIGTERM and SIGHUP stop it as SIGINT does.
+
+    As child subreaper the host inherits orphaned grandchildren (a ``setsid`` one too),
+    and the sweep at exit ends and reaps every descendant still left.
+    """
+    import atexit
+    import signal
+
+    from agent.interrupts import raise_interrupted
+    from bridge.mcp import reaper
+
+    reaper.become_subreaper()
+    atexit.register(reaper.sweep)
+    # Until the event loop takes them over (agent.interrupts.run), and once it is closed.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, raise_interrupted)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line and exit with the command's code."""
     parser = build_parser()
@@ -203,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.print_help()
         sys.exit(2)
     _setup_logging(options.verbose)
+    if options.command in FLEET_COMMANDS:
+        _guard_processes()
     module_name, function_name = COMMANDS[options.command].split(":")
     function = getattr(importlib.import_module(module_name), function_name)
 
@@ -219,7 +244,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Errors quote servers, endpoints and config files: mask and sanitize them.
         print(f"agent: error: {clean(str(exc))}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("agent: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        # SIGINT, or SIGTERM/SIGHUP turned into agent.interrupts.Interrupted: 128 + signal.
+        print(f"agent: {exc or 'interrupted'}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 130))
     sys.exit(code)

@@ -108,7 +108,13 @@ class Fleet:
             server.task = asyncio.create_task(
                 self._supervise(server), name=f"supervise:{server.name}"
             )
-        await asyncio.gather(*(server.settled.wait() for server in self._servers.values()))
+        try:
+            await asyncio.gather(*(server.settled.wait() for server in self._servers.values()))
+        except BaseException:
+            # Cancelled (Ctrl-C, SIGTERM) while servers start: ``async with`` will not call
+            # __aexit__, so stop them here rather than leave them to the loop's shutdown.
+            await self.aclose()
+            raise
 
     async def aclose(self) -> None:
         """Stop every supervisor and close every connection (processes included)."""
@@ -245,6 +251,10 @@ class Fleet:
             session = self._new_session(server)
             await session.open(timeout=server.config.startup_timeout)
             server.tools = await session.list_tools()
+        except asyncio.CancelledError:
+            if session is not None:  # stopped mid-handshake: the process must go too
+                await session.aclose()
+            raise
         except (ServerStartError, MCPError) as exc:
             if session is not None:
                 await session.aclose()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
+from agent import interrupts
 from agent.render import sanitize
 from agent.sessions import SessionFile, list_sessions, sessions_dir
 
@@ -14,7 +14,7 @@ LATEST = ""  # what ``--resume`` without an id stands for
 
 
 def chat_command(options: argparse.Namespace) -> int:
-    return asyncio.run(_chat(options))
+    return interrupts.run(_chat(options))
 
 
 async def _chat(options: argparse.Namespace) -> int:

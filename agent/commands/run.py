@@ -7,9 +7,11 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
+from agent import interrupts
 from agent.commands.fleet import running_fleet
 from agent.errors import UsageError
 from agent.render import JsonlRenderer, Renderer, TextRenderer
+from bridge import events as ev
 from config.errors import HostError
 
 if TYPE_CHECKING:
@@ -34,12 +36,42 @@ def read_task(options: argparse.Namespace) -> str:
     return task
 
 
+class _Seen:
+    """What the run has shown so far, for the ``done`` event of a cancelled run."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.turns = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+    def add(self, event: ev.Event) -> None:
+        if isinstance(event, ev.TextDelta):
+            self.text.append(event.text)
+        elif isinstance(event, ev.TurnFinished):
+            self.turns = event.turn
+            if event.usage is not None:
+                self.input_tokens += event.usage.input_tokens
+                self.output_tokens += event.usage.output_tokens
+
+    def cancelled(self) -> ev.RunFinished:
+        from providers.types import Usage
+
+        usage = Usage(self.input_tokens, self.output_tokens)
+        return ev.RunFinished("cancelled", "".join(self.text), self.turns, usage)
+
+
 def run_task(options: argparse.Namespace) -> int:
     renderer: Renderer = JsonlRenderer() if options.output == "jsonl" else TextRenderer()
+    seen = _Seen()
     try:
-        return asyncio.run(_run(options, read_task(options), renderer))
+        return interrupts.run(_run(options, read_task(options), renderer, seen))
     except HostError as exc:
         renderer.error(str(exc), exc.exit_code)
+        raise
+    except KeyboardInterrupt:
+        # SIGINT, SIGTERM or SIGHUP in any phase: the stream still ends with ``done``.
+        renderer.event(seen.cancelled())
         raise
 
 
@@ -56,7 +88,7 @@ def settings_from(config: Config, options: argparse.Namespace) -> LoopSettings:
     )
 
 
-async def _run(options: argparse.Namespace, task: str, renderer: Renderer) -> int:
+async def _run(options: argparse.Namespace, task: str, renderer: Renderer, seen: _Seen) -> int:
     from agent.approve import terminal_approver
     from agent.model_choice import choose_model
     from bridge.approval import Policy
@@ -101,6 +133,7 @@ async def _run(options: argparse.Namespace, task: str, renderer: Renderer) -> in
                 model, toolset, messages, settings, policy=policy, approver=approver
             ):
                 renderer.event(event)
+                seen.add(event)
                 reason = getattr(event, "reason", reason)
             return EXIT_CODES[reason]
     finally:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 
+from agent import interrupts
 from agent.commands.fleet import running_fleet
 from agent.terminal import clean, dumps
 
@@ -13,7 +13,7 @@ __all__ = ["show_servers"]
 
 
 def show_servers(options: argparse.Namespace) -> int:
-    return asyncio.run(_show(options))
+    return interrupts.run(_show(options))
 
 
 async def _show(options: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from agent import interrupts
 from agent.commands.fleet import running_fleet
 from agent.errors import UsageError
 from agent.terminal import clean, dumps
@@ -16,7 +17,7 @@ __all__ = ["call_tool", "list_tools"]
 
 
 def list_tools(options: argparse.Namespace) -> int:
-    return asyncio.run(_list_tools(options))
+    return interrupts.run(_list_tools(options))
 
 
 async def _list_tools(options: argparse.Namespace) -> int:
@@ -65,7 +66,7 @@ def call_tool(options: argparse.Namespace) -> int:
         raise UsageError("--args nests too deeply; tool arguments need a few levels") from None
     if not isinstance(arguments, dict):
         raise UsageError('--args must be a JSON object, for example \'{"text": "hi"}\'')
-    return asyncio.run(_call_tool(options, arguments))
+    return interrupts.run(_call_tool(options, arguments))
 
 
 async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> int:

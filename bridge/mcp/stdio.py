@@ -2,7 +2,8 @@
 
 The process runs in its own process group with a small safe environment plus what the
 config declares; stderr is drained into a bounded buffer and the log; closing escalates
-from EOF on stdin to SIGTERM to SIGKILL on the whole group, and always reaps the child.
+from EOF on stdin to SIGTERM to SIGKILL on the whole group and every descendant (a
+``setsid`` grandchild leaves the group), and always reaps the child.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import signal
 from collections.abc import Mapping, Sequence
 
 from bridge.errors import ConnectionClosedError, ProtocolError, ServerStartError
+from bridge.mcp import reaper
 from bridge.mcp.transport import Message, TransportFailure
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -186,17 +188,27 @@ class StdioTransport:
             return
         if proc.stdin is not None and not proc.stdin.is_closing():
             proc.stdin.close()
-        if proc.returncode is None and not await self._wait(proc, self.close_grace):
-            self._signal_group(proc, signal.SIGTERM)
-            if not await self._wait(proc, self.close_grace):
-                self._signal_group(proc, signal.SIGKILL)
-                await proc.wait()
-        # The leader is gone; anything left in its group is a leak.
-        self._signal_group(proc, signal.SIGKILL)
+        # Taken while the server lives: once it exits, its children's parent chain is cut.
+        family = reaper.descendants(proc.pid) if proc.returncode is None else []
+        try:
+            if proc.returncode is None and not await self._wait(proc, self.close_grace):
+                self._signal_group(proc, signal.SIGTERM)
+                if not await self._wait(proc, self.close_grace):
+                    self._signal_group(proc, signal.SIGKILL)
+                    await proc.wait()
+        finally:
+            # The leader is gone (or we were cancelled); anything it started is a leak.
+            self._signal_group(proc, signal.SIGKILL)
+            reaper.kill_now(family + reaper.descendants(proc.pid))
         await self._settle()
         if self._stderr_task is not None and not self._stderr_task.done():
             self._stderr_task.cancel()
             await asyncio.gather(self._stderr_task, return_exceptions=True)
+        # A grandchild holding our pipes keeps asyncio's transport open, and its __del__
+        # then runs after the loop is closed ("Event loop is closed"): close it now.
+        transport = getattr(proc, "_transport", None)
+        if transport is not None:
+            transport.close()
 
     # -- internals ---------------------------------------------------------------------
 
