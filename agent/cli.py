@@ -123,7 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the tool even if agent.approval denies it or would ask (says so on stderr)",
     )
-    call.add_argument("--timeout", type=float, help="seconds before the call is cancelled")
+    call.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds before the call is cancelled (a hard bound: progress does not extend it)",
+    )
 
     servers = commands.add_parser("servers", help="start the fleet and show each server's state")
     _config_option(servers)

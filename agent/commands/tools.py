@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent import interrupts
 from agent.commands.fleet import running_fleet
 from agent.errors import UsageError
 from agent.terminal import clean, dumps
+
+if TYPE_CHECKING:
+    from bridge.mcp import CallResult, ProgressCallback
+    from bridge.toolset import FleetToolset
 
 __all__ = ["call_tool", "list_tools"]
 
@@ -69,6 +73,34 @@ def call_tool(options: argparse.Namespace) -> int:
     return interrupts.run(_call_tool(options, arguments))
 
 
+async def _bounded_call(
+    toolset: FleetToolset,
+    options: argparse.Namespace,
+    arguments: dict[str, Any],
+    show_progress: ProgressCallback,
+) -> CallResult:
+    """The call, cancelled after ``--timeout`` seconds whatever progress it reports.
+
+    Progress pushes back only the config's ``call_timeout``; the flag is a hard bound.
+    """
+    from bridge.errors import RequestTimeoutError
+
+    try:
+        async with asyncio.timeout(options.timeout):
+            return await toolset.catalog.call(
+                toolset.fleet,
+                options.tool,
+                arguments,
+                on_progress=show_progress,
+                timeout=options.timeout,
+            )
+    except TimeoutError:
+        raise RequestTimeoutError(
+            f"{options.tool} did not finish within --timeout {options.timeout:g}s; "
+            "the call was cancelled"
+        ) from None
+
+
 async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> int:
     from bridge.mcp import Progress
 
@@ -98,13 +130,7 @@ async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> 
         if refusal is not None:
             print(f"agent: error: {refusal}", file=sys.stderr)  # qualified names are safe text
             return 1
-        result = await toolset.catalog.call(
-            toolset.fleet,
-            options.tool,
-            arguments,
-            on_progress=show_progress,
-            timeout=options.timeout,
-        )
+        result = await _bounded_call(toolset, options, arguments, show_progress)
     if options.json:
         print(dumps(result.raw, indent=2))
         return 1 if result.is_error else 0
