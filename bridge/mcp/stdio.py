@@ -156,7 +156,7 @@ class StdioTransport:
                     f"server {self.name!r} wrote bytes that are not UTF-8 on stdout; "
                     "the connection was closed"
                 ) from exc
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
                 if line.strip():
                     log.warning(
                         "server %r wrote a line that is not JSON (skipped): %.200r",
