@@ -52,6 +52,12 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
         help="native tool calls, tools described in the prompt (text), or auto (default)",
     )
     _approval_options(parser)
+    parser.add_argument(
+        "--allow-sampling",
+        action="store_true",
+        help="answer servers' sampling requests with the model without asking "
+        "(--yes does not cover them; agent.approval.sampling: deny still refuses)",
+    )
 
 
 def _approval_options(parser: argparse.ArgumentParser) -> None:

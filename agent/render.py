@@ -57,6 +57,10 @@ class TextRenderer:
                 self._note(f"{mark} {name} ({duration:.2f}s){detail}")
             case ev.Notice(message=message):
                 self._note(f"agent: {message}")
+            case ev.SamplingFinished(server=server, outcome=outcome, model=model, usage=usage):
+                tokens = f", {usage.input_tokens}+{usage.output_tokens} tokens" if usage else ""
+                what = f"answered by {model}{tokens}" if outcome == "allowed" else "refused"
+                self._note(clean(f"agent: sampling request from {server}: {what}"))
             case ev.RunFinished():
                 if self._last != "\n":
                     self.out.write("\n")
@@ -115,6 +119,13 @@ class JsonlRenderer:
                 self._write("turn", turn=turn, tool_calls=calls, usage=tokens)
             case ev.Notice(message=message):
                 self._write("notice", message=message)
+            case ev.SamplingFinished(server=server, outcome=outcome, model=model, usage=usage):
+                tokens = (
+                    None
+                    if usage is None
+                    else {"input": usage.input_tokens, "output": usage.output_tokens}
+                )
+                self._write("sampling", server=server, outcome=outcome, model=model, usage=tokens)
             case ev.RunFinished(reason=reason, text=text, turns=turns, usage=usage):
                 tokens = {"input": usage.input_tokens, "output": usage.output_tokens}
                 self._write("done", reason=reason, text=text, turns=turns, usage=tokens)

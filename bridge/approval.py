@@ -34,8 +34,11 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
 class Policy:
     """Deny wins over ask, ask over allow; a name no rule allows is asked about.
 
-    ``allow_all`` (the command line's ``--yes``) turns every ``ask`` into ``allow`` but
-    never overrides ``deny``. Decisions of ``allow_session`` are remembered per name.
+    ``allow_all`` (the command line's ``--yes``) turns every ``ask`` about a tool into
+    ``allow``; ``allow_sampling`` (``--allow-sampling``) does the same for servers'
+    sampling requests, which ``--yes`` does not cover: sampling spends the person's model
+    on a server's prompt. Neither overrides ``deny``. Decisions of ``allow_session`` are
+    remembered per name.
     """
 
     allow: tuple[str, ...] = ("*",)
@@ -44,6 +47,7 @@ class Policy:
     sampling: Verdict = "ask"
     allow_all: bool = False
     remembered: set[str] = field(default_factory=set)
+    allow_sampling: bool = False
 
     def verdict(self, name: str) -> Verdict:
         if _matches(name, self.deny):
@@ -56,9 +60,12 @@ class Policy:
 
     async def decide(self, request: ApprovalRequest, approver: Approver | None) -> bool:
         """Whether the request may go ahead, asking the approver when the policy says ask."""
-        verdict = self.sampling if request.kind == "sampling" else self.verdict(request.name)
-        if verdict == "ask" and self.allow_all:
-            verdict = "allow"
+        if request.kind == "sampling":
+            verdict = self.sampling
+            if verdict == "ask" and self.allow_sampling:
+                verdict = "allow"
+        else:
+            verdict = self.verdict(request.name)
         if verdict != "ask":
             return verdict == "allow"
         if approver is None:

@@ -12,6 +12,7 @@ __all__ = [
     "Notice",
     "RunFinished",
     "RunReason",
+    "SamplingFinished",
     "TextDelta",
     "ToolCallFinished",
     "ToolCallStarted",
@@ -20,6 +21,7 @@ __all__ = [
 ]
 
 RunReason = Literal["answered", "max_turns", "cancelled"]
+SamplingOutcome = Literal["allowed", "denied"]
 ToolStatus = Literal["done", "failed", "denied"]
 
 
@@ -79,6 +81,19 @@ class Notice:
 
 
 @dataclass(frozen=True, slots=True)
+class SamplingFinished:
+    """A server's ``sampling/createMessage`` was answered by the model, or refused.
+
+    ``model`` and ``usage`` are None when it was refused (or the provider gave no usage).
+    """
+
+    server: str
+    outcome: SamplingOutcome
+    model: str | None = None
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinished:
     """The run is over: its reason, the whole answer's text and the total usage."""
 
@@ -95,5 +110,6 @@ Event = (
     | ToolCallFinished
     | TurnFinished
     | Notice
+    | SamplingFinished
     | RunFinished
 )

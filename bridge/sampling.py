@@ -7,12 +7,15 @@ from typing import Any
 
 from bridge.approval import ApprovalRequest, Approver, Policy
 from bridge.errors import RemoteError
+from bridge.events import SamplingFinished
 from providers.types import (
     AssistantMessage,
     ChatRequest,
+    Finish,
     Message,
     SystemMessage,
     TextDelta,
+    Usage,
     UserMessage,
 )
 
@@ -47,13 +50,25 @@ def _messages(params: dict[str, Any]) -> list[Message]:
 
 
 def sampling_handler(
-    provider: Callable[[], Awaitable[Any]], policy: Policy, approver: Approver | None
+    provider: Callable[[], Awaitable[Any]],
+    policy: Policy,
+    approver: Approver | None,
+    report: Callable[[SamplingFinished], None] | None = None,
 ) -> SamplingHandler:
-    """A fleet handler: ask per the policy's ``sampling`` rule, then let the model answer."""
+    """A fleet handler: ask per the policy's ``sampling`` rule, then let the model answer.
+
+    ``report`` hears every request's outcome, so that a run's events show that a server
+    spent the person's model (and how many tokens), or was refused.
+    """
+
+    def tell(event: SamplingFinished) -> None:
+        if report is not None:
+            report(event)
 
     async def handle(server: str, params: dict[str, Any]) -> dict[str, Any]:
         request = ApprovalRequest("sampling", f"{server} sampling", params, server)
         if not await policy.decide(request, approver):
+            tell(SamplingFinished(server, "denied"))
             raise RemoteError(USER_REJECTED, "the user declined the sampling request")
         model = await provider()
         chat = ChatRequest(
@@ -61,7 +76,17 @@ def sampling_handler(
             max_tokens=params.get("maxTokens"),
             temperature=params.get("temperature"),
         )
-        pieces = [event.text async for event in model.stream(chat) if isinstance(event, TextDelta)]
+        pieces: list[str] = []
+        usage: Usage | None = None
+        try:
+            async for event in model.stream(chat):
+                if isinstance(event, TextDelta):
+                    pieces.append(event.text)
+                elif isinstance(event, Finish):
+                    usage = event.usage
+        finally:
+            # Allowed is allowed even when the model then fails: the server's prompt went out.
+            tell(SamplingFinished(server, "allowed", str(model.model), usage))
         return {
             "role": "assistant",
             "content": {"type": "text", "text": "".join(pieces)},

@@ -41,6 +41,7 @@ async def _chat(options: argparse.Namespace) -> int:
         session=session,
         messages=messages,
         yes=options.yes,
+        allow_sampling=options.allow_sampling,
         tool_mode=options.tool_mode,
         system=options.system,
     )

@@ -104,8 +104,16 @@ async def _run(options: argparse.Namespace, task: str, renderer: Renderer, seen:
     # The SDK import is slow: let it run in a thread while the servers start.
     sdk = asyncio.create_task(asyncio.to_thread(preload, spec))
     approval = config.agent.approval
-    policy = Policy(approval.allow, approval.ask, approval.deny, approval.sampling, options.yes)
-    approver = None if options.yes else terminal_approver()
+    policy = Policy(
+        approval.allow,
+        approval.ask,
+        approval.deny,
+        approval.sampling,
+        allow_all=options.yes,
+        allow_sampling=options.allow_sampling,
+    )
+    # Asked even with --yes: sampling is not covered by it.
+    approver = terminal_approver()
     provider: Any = None
 
     async def get_provider() -> Any:
@@ -115,7 +123,8 @@ async def _run(options: argparse.Namespace, task: str, renderer: Renderer, seen:
             provider = create_from_config(config, spec)
         return provider
 
-    handlers = ServerHandlers(sampling=sampling_handler(get_provider, policy, approver))
+    sampling = sampling_handler(get_provider, policy, approver, report=renderer.event)
+    handlers = ServerHandlers(sampling=sampling)
     servers_needed = not options.no_tools
     try:
         async with running_fleet(

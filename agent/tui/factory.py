@@ -35,13 +35,21 @@ def create_app(
     session: SessionFile | None,
     messages: list[Message] | None = None,
     yes: bool = False,
+    allow_sampling: bool = False,
     tool_mode: ToolMode = "auto",
     system: str | None = None,
 ) -> ChatApp:
     """A chat on ``spec`` (``provider:model``) with the config's fleet and approval policy."""
     agent = config.agent
     approval = agent.approval
-    policy = Policy(approval.allow, approval.ask, approval.deny, approval.sampling, yes)
+    policy = Policy(
+        approval.allow,
+        approval.ask,
+        approval.deny,
+        approval.sampling,
+        allow_all=yes,
+        allow_sampling=allow_sampling,
+    )
     history = list(messages or [])
     prompt = system or agent.system
     if not history and prompt:

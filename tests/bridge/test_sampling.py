@@ -6,10 +6,11 @@ import json
 import sys
 
 from bridge.approval import Policy
+from bridge.events import SamplingFinished
 from bridge.fleet import Fleet, ServerHandlers
 from bridge.sampling import sampling_handler
 from config.schema import ServerConfig
-from providers.types import UserMessage
+from providers.types import Usage, UserMessage
 from tests.bridge.mcp.conftest import SERVERS
 from tests.fakes import ScriptedProvider, Turn
 
@@ -80,3 +81,47 @@ def test_sampling_messages_become_neutral_messages():
     ]  # fmt: skip
     assert converted[1] == UserMessage("hi")
     assert converted[3].text == "[image content]"
+
+
+async def test_allow_all_for_tools_does_not_approve_sampling_without_someone_to_ask():
+    reply, provider = await sampled_reply(Policy(sampling="ask", allow_all=True))
+    assert reply["error"]["code"] == -1
+    assert provider.requests == []
+
+
+async def test_allow_sampling_answers_an_ask_sampling_request_without_asking():
+    async def approver(request):
+        raise AssertionError("nobody should be asked")
+
+    policy = Policy(sampling="ask", allow_sampling=True)
+    reply, _ = await sampled_reply(policy, approver)
+    assert reply["result"]["content"]["text"] == "a sampled answer"
+
+
+async def test_allow_sampling_does_not_override_a_denying_policy():
+    reply, provider = await sampled_reply(Policy(sampling="deny", allow_sampling=True))
+    assert reply["error"]["code"] == -1
+    assert provider.requests == []
+
+
+async def reported(policy: Policy) -> list[SamplingFinished]:
+    events: list[SamplingFinished] = []
+    provider = ScriptedProvider([Turn("a sampled answer")])
+
+    async def get_provider():
+        return provider
+
+    handlers = ServerHandlers(sampling=sampling_handler(get_provider, policy, None, events.append))
+    async with Fleet({"srv": SAMPLING_SERVER}, handlers=handlers) as fleet:
+        await fleet.call("srv", "echo", {})
+    return events
+
+
+async def test_an_answered_sampling_request_is_reported_with_model_and_usage():
+    events = await reported(Policy(sampling="allow"))
+    assert events == [SamplingFinished("srv", "allowed", "scripted-1", Usage(10, 5))]
+
+
+async def test_a_refused_sampling_request_is_reported_as_denied():
+    events = await reported(Policy(sampling="ask"))
+    assert events == [SamplingFinished("srv", "denied")]
