@@ -79,6 +79,7 @@ class _Server:
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=500))
     settled: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    transport: object = None  # the last transport opened, kept for its ``kind``
 
 
 class Fleet:
@@ -158,11 +159,15 @@ class Fleet:
         rows = []
         for name, server in self._servers.items():
             info = server.session.server if server.session is not None else None
+            # Once up, ``auto`` shows the transport that won (http or sse).
+            kind = server.config.kind
+            if server.state is ServerState.UP:
+                kind = getattr(server.transport, "kind", kind)
             latencies = list(server.latencies)
             rows.append(
                 ServerStatus(
                     name=name,
-                    transport=server.config.kind,
+                    transport=kind,
                     state=server.state,
                     protocol_version=info.protocol_version if info else None,
                     server_name=info.name if info else None,
@@ -260,7 +265,8 @@ class Fleet:
                 await session.aclose()
             server.state = ServerState.FAILED
             server.error = str(exc)
-            log.warning("server %r failed to start: %s", server.name, exc)
+            # Not a warning: the front end reports failures (status), once.
+            log.info("server %r failed to start: %s", server.name, exc)
             server.settled.set()
             return None
         server.session = session
@@ -292,8 +298,9 @@ class Fleet:
         roots = _roots_handler(config.roots) if config.roots else None
         sampling = _bind(self.handlers.sampling, name)
         elicitation = _bind(self.handlers.elicitation, name)
+        server.transport = transport = make_transport(name, config)
         return ClientSession(
-            make_transport(name, config),
+            transport,
             name=name,
             client_version=self.client_version,
             roots=roots,

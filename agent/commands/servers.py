@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from agent import interrupts
-from agent.commands.fleet import running_fleet
+from agent import __version__, interrupts
 from agent.terminal import clean, dumps
 
 __all__ = ["show_servers"]
@@ -17,10 +16,13 @@ def show_servers(options: argparse.Namespace) -> int:
 
 
 async def _show(options: argparse.Namespace) -> int:
+    from bridge.fleet import Fleet
     from config import load
 
-    async with running_fleet(load(options.config), require_servers=False) as toolset:
-        rows = toolset.fleet.status()
+    # Not running_fleet: it reports failed servers on stderr, and the table already does.
+    config = load(options.config)
+    async with Fleet(config.servers, client_version=__version__) as fleet:
+        rows = fleet.status()
     if options.json:
         print(dumps([dataclasses.asdict(row) for row in rows], indent=2))
         return 0

@@ -88,6 +88,11 @@ class StreamableHTTPTransport:
         self._closed = False
         self._end = ""
 
+    @property
+    def kind(self) -> str:
+        """The transport that won: ``sse`` once the legacy fallback took over, else ``http``."""
+        return "sse" if self._legacy is not None else "http"
+
     # -- Transport -------------------------------------------------------------------
 
     async def start(self) -> None:

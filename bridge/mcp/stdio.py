@@ -86,6 +86,7 @@ class StdioTransport:
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=stderr_lines)
         self._proc: asyncio.subprocess.Process | None = None
         self._stderr_task: asyncio.Task[None] | None = None
+        self.skipped_lines = 0  # non-JSON lines on stdout (banners): warned about once
 
     @property
     def pid(self) -> int | None:
@@ -96,12 +97,7 @@ class StdioTransport:
         return self._proc.returncode if self._proc else None
 
     async def start(self) -> None:
-        executable = shutil.which(self.command, path=self.env.get("PATH"))
-        if executable is None:
-            raise ServerStartError(
-                f"server {self.name!r}: command {self.command!r} was not found on PATH; "
-                "install it or give its full path in the config"
-            )
+        executable = self._executable()
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 executable,
@@ -158,11 +154,7 @@ class StdioTransport:
                 ) from exc
             except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
                 if line.strip():
-                    log.warning(
-                        "server %r wrote a line that is not JSON (skipped): %.200r",
-                        self.name,
-                        line,
-                    )
+                    self._skipped(line)
                 continue
             if isinstance(message, dict | list):
                 return message
@@ -209,8 +201,48 @@ class StdioTransport:
         transport = getattr(proc, "_transport", None)
         if transport is not None:
             transport.close()
+        if self.skipped_lines > 1:
+            log.info("server %r: %d non-JSON lines skipped", self.name, self.skipped_lines)
 
     # -- internals ---------------------------------------------------------------------
+
+    def _executable(self) -> str:
+        """The program to run, or a ServerStartError saying why there is none."""
+        if os.path.dirname(self.command):  # a path: no PATH search, so say what is wrong
+            path = os.path.join(self.cwd or "", self.command)
+            if not os.path.exists(path):
+                raise ServerStartError(
+                    f"server {self.name!r}: command {self.command!r}: no such file; "
+                    "check the path in the config"
+                )
+            if os.path.isdir(path) or not os.access(path, os.X_OK):
+                raise ServerStartError(
+                    f"server {self.name!r}: command {self.command!r} is not an executable "
+                    "file; check the path or its permissions (chmod +x)"
+                )
+            return self.command
+        executable = shutil.which(self.command, path=self.env.get("PATH"))
+        if executable is None:
+            raise ServerStartError(
+                f"server {self.name!r}: command {self.command!r} was not found on PATH; "
+                "install it or give its full path in the config"
+            )
+        return executable
+
+    def _skipped(self, line: bytes) -> None:
+        # A banner repeats on every start: warn once, count the rest (shown at debug level).
+        self.skipped_lines += 1
+        if self.skipped_lines == 1:
+            log.warning(
+                "server %r wrote a line that is not JSON on stdout (skipped; further ones "
+                "are counted, -vv shows them): %.200r",
+                self.name,
+                line,
+            )
+        else:
+            log.debug(
+                "server %r: non-JSON line %d skipped: %.200r", self.name, self.skipped_lines, line
+            )
 
     async def _settle(self) -> None:
         """After stdout ends: let the process exit and stderr finish, both bounded."""
