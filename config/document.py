@@ -73,8 +73,19 @@ def parse(text: str, name: str) -> Document:
         # Valid JSON never has a raw tab inside a string, so tabs are only indentation,
         # which YAML forbids; a space keeps every column where it was.
         text = text.replace("\t", " ")
+    try:
+        loader = yaml.SafeLoader(text)  # checks every character first
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        where = f"{name}:{before.count(chr(10)) + 1}:{exc.position - before.rfind(chr(10))}"
+        code = int(exc.character)
+        escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        raise ConfigError(
+            f"character U+{code:04X} is not allowed in YAML; remove it, or write it as "
+            f'"{escape}" inside a double-quoted string',
+            location=where,
+        ) from None
     check_shape(text, name)  # before the recursive composer sees a bomb or a deep nest
-    loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -76,6 +76,8 @@ def _message(error: Any, loc: KeyPath, root: type[BaseModel], secret: bool) -> s
     for bound, words in _BOUNDS.items():
         if bound in ctx:
             return f"must be {words} {_number(ctx[bound])}, got {_value(value, secret)}"
+    if kind == "finite_number":
+        return f"must be a finite number of seconds, got {_value(value, secret)}"
     if kind in ("too_short", "string_too_short"):
         return "must not be empty"
     message = f"expected {_describe(expected)}, got {_value(value, secret)}"

@@ -46,7 +46,7 @@ PROVIDERS = ("openai", "gemini", "ollama", "local")
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
-Seconds = Annotated[float, Field(gt=0)]
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # a finite wait: every wait is bounded
 
 
 def _scalars_to_str(value: Any) -> Any:

@@ -151,3 +151,21 @@ def test_a_claude_desktop_json_bomb_is_refused_like_yaml(tmp_path):
     done, seconds = check(path)
     message = assert_located_exit_2(done, seconds, f"{path}:1:")
     assert "mcpServers[0][0][0][0][0]…: nested deeper than 64 levels" in message
+
+
+def test_a_control_character_in_the_file_names_its_line_and_column(tmp_path):
+    path = tmp_path / "nul.yaml"
+    path.write_text("servers:\n  fs:\n    command: np\x00x\n", encoding="utf-8")
+    done, seconds = check(path)
+    message = assert_located_exit_2(done, seconds, f"{path}:3:16: ")
+    assert 'character U+0000 is not allowed in YAML; remove it, or write it as "\\x00"' in message
+
+
+def test_an_infinite_timeout_is_refused_because_every_wait_is_bounded(tmp_path):
+    path = tmp_path / "forever.yaml"
+    path.write_text("servers:\n  fs: {command: npx, startup_timeout: .inf}\n", encoding="utf-8")
+    done, seconds = check(path)
+    message = assert_located_exit_2(done, seconds, f"{path}:2:")
+    assert "servers.fs.startup_timeout: must be a finite number of seconds, got the number inf" in (
+        message
+    )
