@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from bridge.mcp import StdioTransport, Transport
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import httpx
 
     from bridge.mcp.oauth import Authorize, OAuthSettings, TokenStore
@@ -115,14 +117,7 @@ def oauth_settings(auth: OAuthConfig | None) -> OAuthSettings:
         return OAuthSettings()
     key = None
     if auth.private_key_file is not None:
-        try:
-            key = auth.private_key_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            from bridge.errors import AuthorizationError
-
-            raise AuthorizationError(
-                f"the private key file {auth.private_key_file} cannot be read: {exc.strerror}"
-            ) from exc
+        key = _read_key(auth.private_key_file)
     return OAuthSettings(
         client_id=auth.client_id,
         client_secret=auth.client_secret,
@@ -132,3 +127,28 @@ def oauth_settings(auth: OAuthConfig | None) -> OAuthSettings:
         redirect_port=auth.redirect_port,
         private_key_pem=key,
     )
+
+
+_MAX_KEY_BYTES = 64 * 1024  # a PEM key is a few kilobytes; /dev/zero would never end
+
+
+def _read_key(path: Path) -> str:
+    """The PEM text of ``private_key_file``, read with a size cap."""
+    from bridge.errors import AuthorizationError
+
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_KEY_BYTES + 1)
+    except OSError as exc:
+        raise AuthorizationError(
+            f"the private key file {path} cannot be read: {exc.strerror}"
+        ) from exc
+    try:
+        if len(raw) > _MAX_KEY_BYTES:
+            raise ValueError
+        return raw.decode("ascii")
+    except ValueError:  # UnicodeDecodeError is one
+        raise AuthorizationError(
+            f"the private key file {path} is not a PEM key (PEM is ASCII text of a few "
+            "kilobytes); check auth.private_key_file"
+        ) from None

@@ -46,3 +46,28 @@ def test_a_static_authorization_header_turns_oauth_off():
     assert isinstance(transport, StreamableHTTPTransport)
     assert transport.auth is None
     assert transport.headers == {"Authorization": "Bearer t"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("latin1.pem", "clé".encode("latin-1")), ("huge.pem", b"A" * (65 * 1024))],
+)
+def test_a_private_key_file_that_is_not_a_small_pem_text_is_a_clear_error(tmp_path, name, content):
+    from bridge.errors import AuthorizationError
+    from bridge.transports import oauth_settings
+    from config.schema import OAuthConfig
+
+    (tmp_path / name).write_bytes(content)
+    auth = OAuthConfig.model_validate({"private_key_file": name}, context={"base_dir": tmp_path})
+    with pytest.raises(AuthorizationError, match="is not a PEM key"):
+        oauth_settings(auth)
+
+
+def test_a_private_key_file_that_never_ends_is_refused_after_the_cap():
+    from bridge.errors import AuthorizationError
+    from bridge.transports import oauth_settings
+    from config.schema import OAuthConfig
+
+    auth = OAuthConfig(private_key_file="/dev/zero")
+    with pytest.raises(AuthorizationError, match="/dev/zero is not a PEM key"):
+        oauth_settings(auth)
