@@ -153,3 +153,10 @@ def test_an_ask_tool_is_refused_when_the_person_answers_no_at_the_terminal(confi
     assert "Allow toolbox__upper" in shown
     assert (code, out) == (1, "")
     assert "you declined the call to toolbox__upper" in shown
+
+
+def test_arguments_nested_past_the_json_decoder_are_a_usage_error_not_a_traceback(config):
+    done = call(config, "toolbox__echo", "--args", "[" * 100_000)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "agent: error: --args nests too deeply" in done.stderr
