@@ -152,7 +152,13 @@ class StdioTransport:
                     f"server {self.name!r} wrote bytes that are not UTF-8 on stdout; "
                     "the connection was closed"
                 ) from exc
-            except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
+            except RecursionError:
+                # Skipping it could leave a call waiting for the answer it held.
+                raise ProtocolError(
+                    f"server {self.name!r} sent a message nested too deeply to decode; "
+                    "the connection was closed"
+                ) from None
+            except ValueError:
                 if line.strip():
                     self._skipped(line)
                 continue

@@ -5,7 +5,7 @@ thing it dropped or changed, each with the JSON pointer where it happened.
 """
 
 from bridge.schema.changes import Conversion
-from bridge.schema.dialects import DIALECTS, Converter, convert, convert_lenient
+from bridge.schema.dialects import DIALECTS, Converter, SchemaError, convert, convert_lenient
 from bridge.schema.ollama import KEPT_KEYWORDS as OLLAMA_KEYWORDS
 from bridge.schema.openai_strict import STRICT_FORMATS, StrictSchemaError
 from bridge.schema.root import WRAPPED_PROPERTY
@@ -17,6 +17,7 @@ __all__ = [
     "WRAPPED_PROPERTY",
     "Conversion",
     "Converter",
+    "SchemaError",
     "StrictSchemaError",
     "convert",
     "convert_lenient",

@@ -35,7 +35,11 @@ def merge_all_of(node: dict[str, Any]) -> dict[str, Any] | None:
                     return None
                 merged[key] = {**mine, **value}
             elif key == "required" and isinstance(value, list):
-                merged[key] = list(dict.fromkeys([*merged[key], *value]))
+                mine = merged[key]
+                if not isinstance(mine, list):
+                    return None
+                # list lookups, not a set: a hostile schema may list unhashable names
+                merged[key] = [*mine, *(name for name in value if name not in mine)]
             elif key in _ANNOTATIONS:
                 continue
             else:

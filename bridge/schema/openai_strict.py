@@ -208,7 +208,8 @@ class _Strictifier:
     def _simplify(self, node: dict[str, Any], pointer: str, log: ChangeLog) -> dict[str, Any]:
         if not _SUPPORTED.issuperset(node):
             node = self._filter(node, pointer, log)
-        if "format" in node and node["format"] not in STRICT_FORMATS:
+        shape = node.get("format")
+        if "format" in node and (type(shape) is not str or shape not in STRICT_FORMATS):
             log.dropped(pointer, "format", node["format"], "not a strict-mode format")
             node = {k: v for k, v in node.items() if k != "format"}
         for key in ("exclusiveMinimum", "exclusiveMaximum"):
@@ -346,7 +347,7 @@ class _Strictifier:
         ):
             self.problem(pointer, f"objects nested deeper than {_MAX_DEPTH} levels")
         self.properties += len(properties)
-        missing = [name for name in required if name not in properties]
+        missing = [name for name in required if type(name) is not str or name not in properties]
         if missing:
             self.problem(pointer, f"required {short(missing)} not among the properties")
         if optional:
@@ -372,6 +373,8 @@ def convert_openai_strict(schema: Mapping[str, Any]) -> Conversion:
     problems = strict.problems
     if restructured:
         problems.append("/: the root is not an object schema")
+    if "$ref" in root:
+        problems.append("/: the root is a $ref, which strict mode cannot say")
     if unresolved:
         problems.extend(f"/: unresolvable $ref {short(ref)}" for ref in unresolved)
     if strict.properties > _MAX_PROPERTIES:

@@ -98,7 +98,8 @@ class RefInliner:
         while state.pending:
             name, target = state.pending.pop(0)
             state.active = {id(target)}
-            self.defs[name] = self.rewrite(target, f"/$defs/{name}", self.visit, self.log)
+            # visit, not rewrite: a target that is itself a $ref must be resolved too
+            self.defs[name] = self.visit(target, f"/$defs/{name}")
         return self.defs
 
     def _inline(self, node: dict[str, Any], pointer: str) -> Any:

@@ -68,18 +68,17 @@ def object_root(node: Any, log: ChangeLog) -> tuple[dict[str, Any], bool]:
         else:
             root["type"] = "object"
             log.add("", 'added "type": "object" (tool arguments are always an object)')
-    elif kinds != ("object",):
-        if "object" in kinds:
+    elif "object" in kinds:
+        if root["type"] != "object":  # even ["object"]: providers want the one word at the root
             root["type"] = "object"
             log.add("", f"narrowed root type {short(node.get('type'))} to object")
-        else:
-            root = _wrap(root)
-            log.add(
-                "",
-                f"root type {short(node.get('type'))} is not object: "
-                f"wrapped as {WRAPPED_PROPERTY!r}",
-            )
-            structural = True
+    else:
+        root = _wrap(root)
+        log.add(
+            "",
+            f"root type {short(node.get('type'))} is not object: wrapped as {WRAPPED_PROPERTY!r}",
+        )
+        structural = True
     if not isinstance(root.get("properties"), dict):
         root["properties"] = {}
         log.add("", 'added "properties": {}')
@@ -101,10 +100,12 @@ def _merge_branches(node: dict[str, Any], key: str, branches: list[Any]) -> dict
     properties: dict[str, Any] = {}
     required: list[str] | None = None
     for branch in branches:
-        for name, sub in branch.get("properties", {}).items():
+        listed = branch.get("properties")
+        for name, sub in (listed if isinstance(listed, dict) else {}).items():
             properties.setdefault(name, sub)
-        names = branch.get("required", [])
-        required = list(names) if required is None else [n for n in required if n in names]
+        names = branch.get("required")
+        names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+        required = names if required is None else [n for n in required if n in names]
     merged["properties"] = properties
     if required:
         merged["required"] = required

@@ -20,7 +20,9 @@ from bridge.errors import MCPError
 from bridge.mcp import ClientSession, StdioTransport
 from tests.bridge.mcp.test_jsonrpc import MemoryTransport
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 json_values = st.recursive(
