@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.bridge.mcp.conftest import SERVERS
@@ -210,10 +213,24 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
-def test_ctrl_c_cancels_the_running_call_and_leaves_no_process(tmp_path, fake_openai):
-    import signal
-    import time
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+
+def test_ctrl_c_cancels_the_running_call_and_leaves_no_process(tmp_path, fake_openai):
+    interrupt_a_running_call(tmp_path, fake_openai)
+
+
+def test_ctrl_c_is_honoured_when_the_parent_left_sigint_ignored(tmp_path, fake_openai):
+    # `pytest &` in a script starts every child with SIGINT ignored: that made the test
+    # above run its 20 s call to the end and fail on the fake's empty script (exit 3).
+    interrupt_a_running_call(tmp_path, fake_openai, before_exec=_ignore_sigint)
+
+
+def interrupt_a_running_call(
+    tmp_path: Path, fake_openai, before_exec: Callable[[], None] | None = None
+) -> None:
+    """Send SIGINT to `agent run` while a slow call runs: exit 130, no server left."""
     fake_openai.script(
         Reply(calls=(Call("box__count_slowly", {"n": 200, "delay": 0.1}, id="slow"),))
     )
@@ -232,11 +249,12 @@ def test_ctrl_c_cancels_the_running_call_and_leaves_no_process(tmp_path, fake_op
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=before_exec,
     )
     try:
         # Wait (bounded) until the slow call has started: its arrow shows on stderr.
         assert proc.stderr is not None
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         seen = ""
         while "→ box__count_slowly" not in seen and time.monotonic() < deadline:
             seen += proc.stderr.readline()
@@ -244,7 +262,7 @@ def test_ctrl_c_cancels_the_running_call_and_leaves_no_process(tmp_path, fake_op
         servers = _children_of(proc.pid)
         assert len(servers) == 3, "the fleet's three servers run as children of agent"
         proc.send_signal(signal.SIGINT)
-        _, rest = proc.communicate(timeout=30)
+        _, rest = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
