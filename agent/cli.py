@@ -236,14 +236,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.print_help()
         sys.exit(2)
     _setup_logging(options.verbose)
-    if options.command in FLEET_COMMANDS:
-        _guard_processes()
-    module_name, function_name = COMMANDS[options.command].split(":")
-    function = getattr(importlib.import_module(module_name), function_name)
 
     from config.errors import HostError
 
     try:
+        if options.command in FLEET_COMMANDS:
+            _guard_processes()
+        # Inside the try: a signal during the (slow) import is an interruption too.
+        module_name, function_name = COMMANDS[options.command].split(":")
+        function = getattr(importlib.import_module(module_name), function_name)
         code = function(options)
         sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
     except BrokenPipeError:

@@ -50,8 +50,9 @@ class Events:
                 self.buffer += os.read(self.reader, 4096)
 
     def close(self) -> None:
-        os.close(self.reader)
-        os.close(self.keeper)
+        with contextlib.suppress(OSError):
+            os.close(self.reader)
+            os.close(self.keeper)
 
 
 def alive(pid: int) -> bool:
@@ -63,22 +64,34 @@ def alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def hostile_fleet(tmp_path: Path, *, slow_start: bool, model: str = "") -> Iterator[Path]:
-    """A config with the hostile server; whatever it leaves is killed after the test."""
-    args = [str(HOSTILE), str(tmp_path)] + (["slow-start"] if slow_start else [])
+def hostile_fleet(
+    tmp_path: Path, *, slow_start: bool, model: str = "", servers: int = 1
+) -> Iterator[tuple[Path, list[Events]]]:
+    """A config of hostile servers (the first one's files in tmp_path, the others' in
+    tmp_path/s1, ...) and their FIFOs; whatever they leave is killed after the test."""
+    dirs = [tmp_path] + [tmp_path / f"s{i}" for i in range(1, servers)]
+    lines = []
+    for i, directory in enumerate(dirs):
+        directory.mkdir(exist_ok=True)
+        args = [str(HOSTILE), str(directory)] + (["slow-start"] if slow_start else [])
+        name = "hostile" if i == 0 else f"hostile{i}"
+        lines.append(
+            f"  {name}: {{command: {json.dumps(sys.executable)}, args: {json.dumps(args)}, "
+            f"startup_timeout: {STARTUP_TIMEOUT}}}\n"
+        )
     config = tmp_path / "agent.yaml"
-    config.write_text(
-        model
-        + "servers:\n"
-        + f"  hostile: {{command: {json.dumps(sys.executable)}, args: {json.dumps(args)}, "
-        + f"startup_timeout: {STARTUP_TIMEOUT}}}\n"
-    )
+    config.write_text(model + "servers:\n" + "".join(lines))
+    # Made before the agent starts, or a server's open() would create a plain file.
+    events = [Events(directory / "events") for directory in dirs]
     try:
-        yield config
+        yield config, events
     finally:
-        for name in ("server.pid", "grandchild.pid"):
-            with contextlib.suppress(OSError, ValueError):
-                os.kill(int((tmp_path / name).read_text()), signal.SIGKILL)
+        for each in events:
+            each.close()
+        for directory in dirs:
+            for name in ("server.pid", "grandchild.pid"):
+                with contextlib.suppress(OSError, ValueError):
+                    os.kill(int((directory / name).read_text()), signal.SIGKILL)
 
 
 def start_agent(*args: str) -> subprocess.Popen[str]:
@@ -94,13 +107,14 @@ def start_agent(*args: str) -> subprocess.Popen[str]:
 
 
 def interrupt(
-    tmp_path: Path, proc: subprocess.Popen[str], phase: str, sig: signal.Signals
+    events: list[Events], proc: subprocess.Popen[str], phase: str, sig: signal.Signals
 ) -> tuple[str, str, float]:
-    """Wait (bounded) for ``phase``, send ``sig``; stdout, stderr, seconds until the exit."""
-    events = Events(tmp_path / "events")
+    """Wait (bounded) for ``phase`` on every server, send ``sig``; stdout, stderr, seconds
+    from the signal to the exit."""
     try:
         try:
-            events.wait_for(phase)
+            for each in events:
+                each.wait_for(phase)
         except AssertionError:
             proc.kill()
             out, err = proc.communicate(timeout=30)
@@ -113,11 +127,15 @@ def interrupt(
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=30)
-        events.close()
 
 
-def assert_nothing_left(tmp_path: Path) -> None:
-    pids = {name: int((tmp_path / f"{name}.pid").read_text()) for name in ("server", "grandchild")}
+def assert_nothing_left(tmp_path: Path, servers: int = 1) -> None:
+    dirs = [tmp_path] + [tmp_path / f"s{i}" for i in range(1, servers)]
+    pids = {
+        f"{directory.name}/{name}": int((directory / f"{name}.pid").read_text())
+        for directory in dirs
+        for name in ("server", "grandchild")
+    }
     assert not [name for name, pid in pids.items() if alive(pid)], pids
 
 
@@ -142,18 +160,18 @@ def assert_ended_by(sig: signal.Signals, proc: subprocess.Popen[str], err: str, 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 def test_a_signal_during_start_up_stops_agent_tools_at_once_leaving_no_process(tmp_path, sig):
-    with hostile_fleet(tmp_path, slow_start=True) as config:
+    with hostile_fleet(tmp_path, slow_start=True) as (config, events):
         proc = start_agent("tools", "--config", str(config))
-        _, err, took = interrupt(tmp_path, proc, "up", sig)
+        _, err, took = interrupt(events, proc, "up", sig)
         assert_ended_by(sig, proc, err, took)
         assert_nothing_left(tmp_path)
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 def test_a_signal_during_start_up_stops_agent_call_at_once_leaving_no_process(tmp_path, sig):
-    with hostile_fleet(tmp_path, slow_start=True) as config:
+    with hostile_fleet(tmp_path, slow_start=True) as (config, events):
         proc = start_agent("call", "--config", str(config), "hostile__block")
-        _, err, took = interrupt(tmp_path, proc, "up", sig)
+        _, err, took = interrupt(events, proc, "up", sig)
         assert_ended_by(sig, proc, err, took)
         assert_nothing_left(tmp_path)
 
@@ -162,9 +180,12 @@ def test_a_signal_during_start_up_stops_agent_call_at_once_leaving_no_process(tm
 def test_a_signal_during_start_up_ends_the_jsonl_of_agent_run_with_done_cancelled(
     tmp_path, sig, fake_openai
 ):
-    with hostile_fleet(tmp_path, slow_start=True, model=openai_model(fake_openai)) as config:
+    with hostile_fleet(tmp_path, slow_start=True, model=openai_model(fake_openai)) as (
+        config,
+        events,
+    ):
         proc = start_agent("run", "--config", str(config), "--output", "jsonl", "block")
-        out, err, took = interrupt(tmp_path, proc, "up", sig)
+        out, err, took = interrupt(events, proc, "up", sig)
         assert_ended_by(sig, proc, err, took)
         last = json.loads(out.splitlines()[-1])
         assert (last["type"], last["reason"], last["turns"]) == ("done", "cancelled", 0)
@@ -174,9 +195,9 @@ def test_a_signal_during_start_up_ends_the_jsonl_of_agent_run_with_done_cancelle
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 def test_a_signal_mid_call_cancels_the_call_of_agent_call_and_leaves_no_process(tmp_path, sig):
-    with hostile_fleet(tmp_path, slow_start=False) as config:
+    with hostile_fleet(tmp_path, slow_start=False) as (config, events):
         proc = start_agent("call", "--config", str(config), "hostile__block")
-        _, err, took = interrupt(tmp_path, proc, "call", sig)
+        _, err, took = interrupt(events, proc, "call", sig)
         assert_ended_by(sig, proc, err, took)
         assert [c.get("reason") for c in cancelled_requests(tmp_path)] == [
             "cancelled by the client"
@@ -189,9 +210,12 @@ def test_a_signal_mid_call_of_agent_run_cancels_it_and_ends_the_jsonl_with_done(
     tmp_path, sig, fake_openai
 ):
     fake_openai.script(Reply(text="Let me check.", calls=(Call("hostile__block", {}, id="b1"),)))
-    with hostile_fleet(tmp_path, slow_start=False, model=openai_model(fake_openai)) as config:
+    with hostile_fleet(tmp_path, slow_start=False, model=openai_model(fake_openai)) as (
+        config,
+        events,
+    ):
         proc = start_agent("run", "--config", str(config), "--output", "jsonl", "block")
-        out, err, took = interrupt(tmp_path, proc, "call", sig)
+        out, err, took = interrupt(events, proc, "call", sig)
         assert_ended_by(sig, proc, err, took)
         events = [json.loads(line) for line in out.splitlines()]
         # (The tool_call line may not be out yet when the signal lands: it is queued.)
@@ -202,3 +226,26 @@ def test_a_signal_mid_call_of_agent_run_cancels_it_and_ends_the_jsonl_with_done(
         assert len(cancelled_requests(tmp_path)) == 1
         assert_nothing_left(tmp_path)
     assert len(fake_openai.bodies) == 1  # nothing was sent to the model after the signal
+
+
+def test_sigterm_to_agent_tools_on_a_fleet_of_eight_starting_servers_leaves_none_behind(
+    tmp_path,
+):
+    with hostile_fleet(tmp_path, slow_start=True, servers=8) as (config, events):
+        proc = start_agent("tools", "--config", str(config))
+        _, err, took = interrupt(events, proc, "up", signal.SIGTERM)
+        assert_ended_by(signal.SIGTERM, proc, err, took)
+        assert_nothing_left(tmp_path, servers=8)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_as_the_host_starts_ends_it_without_a_traceback_or_a_process_left(tmp_path, sig):
+    with hostile_fleet(tmp_path, slow_start=True) as (config, _):
+        proc = start_agent("tools", "--config", str(config))
+        proc.send_signal(sig)  # at once: it lands somewhere in the interpreter's start-up
+        _, err = proc.communicate(timeout=STARTUP_TIMEOUT + 30)
+        # Before Python handles signals the default action kills it: that is fine too.
+        assert proc.returncode in (128 + sig, -sig), err
+        assert "Traceback" not in err, err
+        if (tmp_path / "server.pid").exists():
+            assert_nothing_left(tmp_path)
