@@ -249,3 +249,21 @@ def test_a_signal_as_the_host_starts_ends_it_without_a_traceback_or_a_process_le
         assert "Traceback" not in err, err
         if (tmp_path / "server.pid").exists():
             assert_nothing_left(tmp_path)
+
+
+def test_agent_call_leaves_no_grandchild_and_no_event_loop_warning(tmp_path):
+    with hostile_fleet(tmp_path, slow_start=False) as (config, _):
+        command = [sys.executable, "-m", "agent", "call", "--config", str(config)]
+        done = subprocess.run(
+            [*command, "hostile__block", "--timeout", "0.5"],
+            capture_output=True,
+            text=True,
+            timeout=STARTUP_TIMEOUT + 30,
+        )
+        assert done.returncode == 4, done.stderr
+        assert "did not finish within --timeout" in done.stderr
+        assert "Event loop is closed" not in done.stderr and "Traceback" not in done.stderr
+        assert [c.get("reason") for c in cancelled_requests(tmp_path)] == [
+            "cancelled by the client"
+        ]
+        assert_nothing_left(tmp_path)
