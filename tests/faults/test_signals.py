@@ -267,3 +267,33 @@ def test_agent_call_leaves_no_grandchild_and_no_event_loop_warning(tmp_path):
             "cancelled by the client"
         ]
         assert_nothing_left(tmp_path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_while_a_remote_server_never_answers_stops_agent_tools_at_once(tmp_path, sig):
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        config = tmp_path / "agent.yaml"
+        config.write_text(
+            f"servers:\n  remote: {{url: 'http://127.0.0.1:{port}/mcp', "
+            f"startup_timeout: {STARTUP_TIMEOUT}}}\n"
+        )
+        proc = start_agent("tools", "--config", str(config))
+        try:
+            readable, _, _ = select.select([listener], [], [], WAIT)
+            assert readable, "agent never connected"
+            connection, _ = listener.accept()  # the request is sent; it is never answered
+            with connection:
+                sent = time.monotonic()
+                proc.send_signal(sig)
+                _, err = proc.communicate(timeout=STARTUP_TIMEOUT + 30)
+                took = time.monotonic() - sent
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+    assert_ended_by(sig, proc, err, took)
