@@ -230,7 +230,9 @@ class ClientSession:
             on_progress=on_progress,
         )
         if not isinstance(result, dict):
-            raise ProtocolError(f"server {self.name!r} answered tools/call with {result!r}")
+            raise ProtocolError(
+                f"server {self.name!r} answered tools/call with {json_kind(result)}, not an object"
+            )
         return CallResult.from_wire(result)
 
     async def ping(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109

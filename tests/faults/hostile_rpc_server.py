@@ -2,11 +2,11 @@
 
 Usage: python hostile_rpc_server.py MODE PIDFILE. It writes its pid to PIDFILE first. Call
 modes spoil the answer to `tools/call` (id-object, id-array, error-code, error-message,
-error-string, no-result) or send a bad message before a good answer (progress-token,
-cancelled-id, request-id); start-up modes spoil `initialize` (init-id-object,
-capabilities-string, capabilities-list, serverinfo-list, version-number) or `tools/list`
-(tools-string, tools-result-list, cursor-object). strict-mix lists tools whose schemas
-real servers send and OpenAI's strict mode cannot say. Any other mode behaves.
+error-string, no-result, result-list, result-null) or send a bad message before a good
+answer (progress-token, cancelled-id, request-id); start-up modes spoil `initialize`
+(init-id-object, capabilities-string, capabilities-list, serverinfo-list, version-number) or
+`tools/list` (tools-string, tools-result-list, cursor-object). strict-mix lists tools whose
+schemas real servers send and OpenAI's strict mode cannot say. Any other mode behaves.
 """
 
 import json
@@ -56,6 +56,8 @@ CALL_ANSWERS = {
     "error-message": lambda i: {"id": i, "error": {"code": -1, "message": {"text": "x"}}},
     "error-string": lambda i: {"id": i, "error": "it broke"},
     "no-result": lambda i: {"id": i},
+    "result-list": lambda i: {"id": i, "result": [{"type": "text", "text": "x"}]},
+    "result-null": lambda i: {"id": i, "result": None},
 }
 BEFORE_ANSWER = {
     "progress-token": {"method": "notifications/progress", "params": {"progressToken": {"t": 1}}},

@@ -86,6 +86,8 @@ CALL_FAILURES = {
     "error-message": "malformed error (its message is an object",
     "error-string": "malformed error (the error is a string",
     "no-result": "neither a result nor an error",
+    "result-list": "answered tools/call with an array, not an object",
+    "result-null": "answered tools/call with null, not an object",
 }
 
 
