@@ -308,9 +308,11 @@ def _field(server: str, result: dict[str, Any], key: str, kind: type, default: A
         return default
     if not isinstance(value, kind):
         wanted = "an object" if kind is dict else "a string"
+        # only a string is quoted: the repr of a deep value may be huge or fail to recurse
+        shown = f" ({value[:60]!r})" if isinstance(value, str) else ""
         raise ProtocolError(
-            f"server {server!r} answered initialize with {key!r} that is {json_kind(value)} "
-            f"({str(value)[:60]!r}), not {wanted}"
+            f"server {server!r} answered initialize with {key!r} that is {json_kind(value)}"
+            f"{shown}, not {wanted}"
         )
     return value
 

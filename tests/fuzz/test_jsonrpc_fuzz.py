@@ -175,3 +175,65 @@ def test_no_sequence_of_byte_lines_on_stdout_makes_a_call_hang_or_kills_the_read
         assert_ended_well(await exchange(transport, session, put), session)
 
     asyncio.run(scenario())
+
+
+class AnsweringTransport(MemoryTransport):
+    """Answers initialize and tools/list with the given results, whatever they are."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        super().__init__()
+        self.answers = answers
+
+    async def send(self, message: dict[str, Any]) -> None:
+        method = message.get("method")
+        if "id" in message and method in self.answers:
+            answer = {"jsonrpc": "2.0", "id": message["id"], "result": self.answers[method]}
+            self.inbox.put_nowait(answer)
+
+
+initialize_results = json_values | st.fixed_dictionaries(
+    {"protocolVersion": st.sampled_from(["2025-06-18", "2024-11-05"]) | json_values},
+    optional={
+        "capabilities": json_values,
+        "serverInfo": st.fixed_dictionaries(
+            {}, optional={"name": json_values, "version": json_values}
+        )
+        | json_values,
+        "instructions": json_values,
+    },
+)
+listed_tools = st.fixed_dictionaries(
+    {"name": st.text(max_size=5)},
+    optional=dict.fromkeys(
+        ("description", "inputSchema", "outputSchema", "title", "annotations"), json_values
+    ),
+)
+tool_lists = json_values | st.fixed_dictionaries(
+    {"tools": st.lists(listed_tools | json_values, max_size=3) | json_values},
+    optional={"nextCursor": json_values},
+)
+
+
+@FUZZ
+@given(initialize_results, tool_lists)
+@example({"protocolVersion": "2025-06-18", "capabilities": "tools"}, {"tools": []})
+@example({"protocolVersion": "2025-06-18", "serverInfo": [1]}, {"tools": []})
+@example({"protocolVersion": "2025-06-18"}, {"tools": [], "nextCursor": {"a": 1}})
+def test_a_session_starts_or_fails_with_an_mcp_error_whatever_the_handshake_says(init, tools):
+    async def scenario() -> None:
+        transport = AnsweringTransport({"initialize": init, "tools/list": tools})
+        session = ClientSession(transport, name="fuzz")
+        try:
+            async with asyncio.timeout(5):
+                info = await session.open(timeout=30)
+                listed = await session.list_tools()
+        except MCPError:
+            return
+        finally:
+            await session.aclose()
+        assert isinstance(info.capabilities, dict)
+        assert isinstance(info.name, str) and isinstance(info.version, str)
+        assert all(isinstance(tool.input_schema, dict) for tool in listed)
+        assert all(isinstance(tool.description, str) for tool in listed)
+
+    asyncio.run(scenario())
