@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import urllib.request
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -20,8 +21,13 @@ OLLAMA_DEFAULT_URL = "http://127.0.0.1:11434"
 
 NO_MODEL = (
     "no model to use: set OPENAI_API_KEY (OpenAI) or GEMINI_API_KEY (Gemini), start Ollama "
-    "with a model pulled (`ollama pull qwen3`), or name one with --model provider:model "
-    "or `model:` in agent.yaml"
+    "with a model pulled (`ollama pull qwen3`), name one with --model provider:model "
+    "or `model:` in agent.yaml, or run the small model in-process: {hint}"
+)
+USING_LOCAL = (
+    "no model configured, no API key and no Ollama found: using the in-process local model "
+    "(SmolLM2-135M-Instruct, small and offline; set OPENAI_API_KEY or GEMINI_API_KEY, or "
+    "--model, for a capable one)"
 )
 
 
@@ -42,7 +48,12 @@ def choose_model(
     model = _first_ollama_model(base)
     if model is not None:
         return f"ollama:{model}"
-    raise UsageError(NO_MODEL)
+    from providers.local import INSTALL_HINT, available
+
+    if available():
+        print(f"agent: {USING_LOCAL}", file=sys.stderr)
+        return "local"
+    raise UsageError(NO_MODEL.format(hint=INSTALL_HINT))
 
 
 def _first_ollama_model(base: str) -> str | None:

