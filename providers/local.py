@@ -16,6 +16,7 @@ Only this module imports ``llama_cpp``, and only when a ``LocalProvider`` is bui
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import json
 import os
@@ -84,9 +85,20 @@ _LOADED: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
 _LOADING = threading.Lock()
 
 
+def _close_all() -> None:
+    """Free the loaded models while the interpreter still works (their ``__del__`` at
+    teardown finds llama.cpp's functions already gone and prints a traceback)."""
+    for llama, lock in _LOADED.values():
+        with lock:
+            llama.close()
+    _LOADED.clear()
+
+
 def _load(key: tuple[Any, ...]) -> tuple[Any, threading.Lock]:
     """Load (or reuse) the model for ``key``; runs in a worker thread."""
     with _LOADING:
+        if not _LOADED:
+            atexit.register(_close_all)
         if key not in _LOADED:
             from llama_cpp import Llama
 

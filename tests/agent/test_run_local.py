@@ -127,6 +127,7 @@ def test_with_no_model_key_or_ollama_the_local_model_answers_and_says_so_once(tm
 
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("using the in-process local model") == 1
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     seen = events(done.stdout)
     assert [e["type"] for e in seen if e["type"] == "text"]
     assert seen[-1]["type"] == "done" and seen[-1]["reason"] == "answered"

@@ -148,7 +148,7 @@ async def test_tool_results_go_back_as_tool_messages_with_call_id(provider, fake
         {"role": "user", "content": "weather?"},
         {
             "role": "assistant",
-            "content": None,
+            "content": "",  # a compatible server (base_url) gets a string: some reject null
             "tool_calls": [
                 {
                     "id": "call_a",
@@ -271,3 +271,13 @@ async def test_no_answer_in_time_raises_timeout(fake_openai):
     async with aclosing(create("openai", "m", base_url=fake_openai.url, timeout=0.3)) as made:
         with pytest.raises(ProviderTimeoutError, match=r"0\.3s"):
             await collect(made.stream(ask()))
+
+
+def test_openai_itself_gets_null_content_for_an_assistant_turn_without_text(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    provider = OpenAIProvider("gpt-5-mini")
+    call = ToolCall("call_a", "get_weather", {"city": "Paris"})
+
+    body = provider._body(ChatRequest([AssistantMessage("", (call,))]))
+
+    assert body["messages"][0]["content"] is None
