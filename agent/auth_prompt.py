@@ -14,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from agent.terminal import sanitize
 from bridge.errors import AuthorizationError
 
 __all__ = ["loopback_authorizer"]
@@ -105,6 +106,7 @@ async def _serve_redirect(
 
 
 def _show(url: str, open_browser: bool | None) -> None:
+    url = sanitize(url)  # built from the server's metadata: no escape sequence gets through
     if open_browser is None:
         open_browser = _has_display()
     opened = False

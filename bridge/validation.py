@@ -105,6 +105,8 @@ class ArgumentValidator:
             validator_class.check_schema(schema)
         except SchemaError as exc:
             return cls(None, f"input schema is invalid ({_clip(exc.message)}): not checked")
+        except RecursionError:
+            return cls(None, "input schema is nested too deeply to check: not checked")
         return cls(validator_class(schema, format_checker=_cheap_formats()), note)
 
     @property

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from agent.errors import UsageError
+from agent.terminal import clean
 
 if TYPE_CHECKING:
     from bridge.mcp.oauth import StoredTokens
@@ -79,10 +80,12 @@ def _status(config: Config, names: list[str]) -> int:
 
 
 def _describe(tokens: StoredTokens) -> None:
-    print(f"  issuer:   {tokens.issuer}")
-    print(f"  resource: {tokens.resource}")
-    print(f"  client:   {tokens.client.client_id}")
-    print(f"  scopes:   {' '.join(tokens.scopes) or '(server default)'}")
+    """What the store holds; every field but the flags came from the server: cleaned."""
+    scopes = " ".join(tokens.scopes) or "(server default)"
+    print(f"  issuer:   {clean(str(tokens.issuer))}")
+    print(f"  resource: {clean(str(tokens.resource))}")
+    print(f"  client:   {clean(str(tokens.client.client_id))}")
+    print(f"  scopes:   {clean(scopes)}")
     print(f"  expires:  {_expiry(tokens.expires_at)}")
     print(f"  refresh:  {'yes' if tokens.refresh_token else 'no'}")
 

@@ -109,3 +109,26 @@ async def test_login_prints_the_url_and_completes_when_the_browser_comes_back(tm
             if proc is not None and proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+
+
+def test_status_neutralises_escape_sequences_the_authorization_server_sent(tmp_path):
+    data = fleet(tmp_path)
+    TokenStore(data / "agent" / "oauth" / "tokens.json").save_tokens(
+        StoredTokens(
+            server_url="https://mcp.example/mcp",
+            issuer="https://auth.example/\x1b[2J\x1b]52;c;cHduZWQ=\x07",
+            resource="https://mcp.example/mcp",
+            token_endpoint="https://auth.example/token",
+            client=ClientInfo("client-\x9b31m", None, "none"),
+            access_token="access-token",
+            refresh_token=None,
+            expires_at=None,
+            scopes=("mcp:\x1b[5mtools",),
+        )
+    )
+
+    done = agent("auth", "status", cwd=tmp_path, data=data)
+
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x9b" not in done.stdout and "\x07" not in done.stdout
+    assert "issuer:   https://auth.example/" in done.stdout

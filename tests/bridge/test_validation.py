@@ -141,3 +141,14 @@ def test_model_error_text_says_what_was_wrong_and_invites_a_retry() -> None:
     assert "- $: 'query' is a required property" in text
     assert "- $.limit: 0 is less than the minimum of 1" in text
     assert "call the tool again" in text
+
+
+def test_a_schema_nested_too_deeply_to_check_accepts_everything_and_says_so():
+    schema: dict = {"type": "object"}
+    for _ in range(5000):
+        schema = {"type": "object", "properties": {"x": schema}}
+
+    validator = ArgumentValidator.for_schema(schema)
+
+    assert validator.degraded and "nested too deeply" in validator.note
+    assert validator.errors({"x": 1}) == []
