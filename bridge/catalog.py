@@ -7,7 +7,7 @@ whenever a server's tools change. It routes a qualified name back to its server.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from bridge.fleet import Fleet
     from config.schema import ServerConfig
 
-__all__ = ["Catalog", "CatalogEntry", "error_result"]
+__all__ = ["Catalog", "CatalogEntry", "error_result", "unknown_tool_message"]
+
+KNOWN_NAMES_SHOWN = 30  # enough for the model to pick the tool it meant, short enough to send
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +83,18 @@ class Catalog:
         """Route a call to the owning server; an unknown name is an error result."""
         entry = self.resolve(qualified)
         if entry is None:
-            known = ", ".join(sorted(self._entries)[:20]) or "none"
-            return error_result(f"unknown tool {qualified!r}; the tools available are: {known}")
+            return error_result(unknown_tool_message(qualified, self._entries))
         return await fleet.call(
             entry.server, entry.tool.name, arguments, on_progress=on_progress, timeout=timeout
         )
+
+
+def unknown_tool_message(name: str, known: Iterable[str]) -> str:
+    """What the model is told when it calls a tool the catalog does not have."""
+    names = sorted(known)
+    shown = ", ".join(names[:KNOWN_NAMES_SHOWN]) or "none"
+    more = f" (and {len(names) - KNOWN_NAMES_SHOWN} more)" if len(names) > KNOWN_NAMES_SHOWN else ""
+    return f"unknown tool {name!r}; the tools available are: {shown}{more}"
 
 
 def error_result(message: str) -> CallResult:

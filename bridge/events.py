@@ -1,11 +1,15 @@
-"""What the tool-call loop reports as it runs, consumed alike by the CLI and the TUI."""
+"""What the tool-call loop reports as it runs, consumed alike by the CLI and the TUI.
+
+``TextDelta`` is the providers' own: a piece of the answer passes from the model's stream
+to the front end unchanged.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from providers.types import Usage
+from providers.types import TextDelta, Usage
 
 __all__ = [
     "Event",
@@ -23,13 +27,6 @@ __all__ = [
 RunReason = Literal["answered", "max_turns", "cancelled"]
 SamplingOutcome = Literal["allowed", "denied"]
 ToolStatus = Literal["done", "failed", "denied"]
-
-
-@dataclass(frozen=True, slots=True)
-class TextDelta:
-    """A piece of the model's answer, in order."""
-
-    text: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,66 +13,36 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from bridge import events as ev
 from bridge.approval import ApprovalRequest, Approver, Policy
+from bridge.catalog import unknown_tool_message
 from bridge.errors import MCPError
-from bridge.mcp import CallResult, Progress, ProgressCallback
-from bridge.prompting import ToolMode, plan_turn
-from bridge.results import DEFAULT_RESULT_LIMIT, to_parts
-from bridge.validation import ArgumentValidator, format_for_model
+from bridge.loop_types import LoopSettings, ToolMode, Toolset
+from bridge.mcp import CallResult, Progress
+from bridge.prompting import plan_turn
+from bridge.results import to_parts
+from bridge.validation import format_for_model
+from providers.base import Provider
 from providers.errors import ToolsUnsupportedError
 from providers.types import (
     AssistantMessage,
+    Capabilities,
     ChatRequest,
     Finish,
     Message,
     TextDelta,
     TextPart,
     ToolCall,
-    ToolCallEvent,
     ToolResultMessage,
-    ToolSpec,
     Usage,
 )
 from providers.types import Notice as ProviderNotice
 
-__all__ = ["LoopSettings", "Toolset", "run"]
+__all__ = ["LoopSettings", "ToolMode", "Toolset", "run"]
 
 REPEAT_LIMIT = 2  # the same failing call, word for word, is not run a third time
-
-
-class Toolset(Protocol):
-    """Where the loop finds tools and sends calls (``bridge.toolset.FleetToolset``)."""
-
-    def specs(self, dialect: str, only: str | None = None) -> list[ToolSpec]: ...
-
-    def described(self, only: str | None = None) -> list[tuple[str, str, dict[str, Any]]]: ...
-
-    def schemas(self) -> dict[str, dict[str, Any]]: ...
-
-    def validator(self, name: str) -> ArgumentValidator | None: ...
-
-    def server_of(self, name: str) -> str | None: ...
-
-    async def call(
-        self, name: str, arguments: dict[str, Any], on_progress: ProgressCallback | None = None
-    ) -> CallResult: ...
-
-
-@dataclass(frozen=True)
-class LoopSettings:
-    """How one run behaves; the config's ``agent:`` section and the command line fill it."""
-
-    max_turns: int = 20
-    tool_choice: str = "auto"
-    parallel_tool_calls: bool = True
-    tools: bool = True
-    tool_mode: ToolMode = "auto"
-    temperature: float | None = None
-    max_tokens: int | None = None
-    result_limit: int = DEFAULT_RESULT_LIMIT
 
 
 @dataclass
@@ -82,7 +52,7 @@ class _Outcome:
 
 
 async def run(
-    provider: Any,
+    provider: Provider,
     toolset: Toolset,
     messages: list[Message],
     settings: LoopSettings,
@@ -119,7 +89,7 @@ async def run(
 class _RunState:
     """What the loop learns while it runs: usage so far, and whether tools go in the prompt."""
 
-    def __init__(self, capabilities: Any, settings: LoopSettings) -> None:
+    def __init__(self, capabilities: Capabilities, settings: LoopSettings) -> None:
         self.capabilities = capabilities
         self.text_mode = settings.tool_mode == "text" or (
             settings.tool_mode == "auto" and not capabilities.native_tools
@@ -128,14 +98,11 @@ class _RunState:
 
     def add(self, usage: Usage | None) -> None:
         if usage is not None:
-            self.usage = Usage(
-                self.usage.input_tokens + usage.input_tokens,
-                self.usage.output_tokens + usage.output_tokens,
-            )
+            self.usage += usage
 
 
 async def _turn(
-    provider: Any,
+    provider: Provider,
     toolset: Toolset,
     messages: list[Message],
     settings: LoopSettings,
@@ -179,7 +146,7 @@ async def _turn(
         message = _with_unique_ids(plan.parse(finish.message, streamed))
         shown = "".join(streamed)
         if len(message.text) > len(shown) and message.text.startswith(shown):
-            yield ev.TextDelta(message.text[len(shown) :])
+            yield TextDelta(message.text[len(shown) :])
         if plan.must_call and not message.tool_calls and not retried:
             retried = True
             yield ev.Notice("the model did not call a tool as required; asking once more")
@@ -191,8 +158,8 @@ async def _turn(
 
 
 async def _stream(
-    provider: Any, request: ChatRequest, hold_back: Callable[[str], bool], streamed: list[str]
-) -> AsyncIterator[ev.TextDelta | ev.Notice | Finish]:
+    provider: Provider, request: ChatRequest, hold_back: Callable[[str], bool], streamed: list[str]
+) -> AsyncIterator[TextDelta | ev.Notice | Finish]:
     """Text deltas as they come, held back while they may be tool-call markup."""
     held = False
     async for event in provider.stream(request):
@@ -202,9 +169,7 @@ async def _stream(
             if held:
                 continue
             streamed.append(event.text)
-            yield ev.TextDelta(event.text)
-        elif isinstance(event, ToolCallEvent):
-            continue  # collected by the provider into Finish.message
+            yield event
         elif isinstance(event, ProviderNotice):
             yield ev.Notice(event.message)
         elif isinstance(event, Finish):
@@ -226,7 +191,7 @@ async def _run_calls(
     Results go back in the model's order, whatever order they finish in.
     """
     queue: asyncio.Queue[ev.Event] = asyncio.Queue()
-    images = bool(getattr(state.capabilities, "images", False)) and not state.text_mode
+    images = state.capabilities.images and not state.text_mode
     finished: dict[str, _Outcome] = {}
 
     async def one(call: ToolCall) -> None:
@@ -356,8 +321,7 @@ def _check(toolset: Toolset, call: ToolCall) -> str | None:
     """Why a call cannot be dispatched (unknown tool, bad JSON, schema violation), or None."""
     validator = toolset.validator(call.name)
     if validator is None:
-        known = ", ".join(sorted(toolset.schemas())[:30])
-        return f"there is no tool named {call.name!r}; the tools are: {known}"
+        return unknown_tool_message(call.name, toolset.schemas())
     if call.raw_arguments is not None:
         return (
             f"the arguments for {call.name} are not valid JSON ({call.raw_arguments[:200]!r}); "

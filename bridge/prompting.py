@@ -12,12 +12,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
+from bridge.loop_types import LoopSettings, ToolMode, Toolset
 from bridge.textcalls import extract, may_contain_call_prefix, render_tool_prompt
 from bridge.textcalls import render_tool_result as render_result
 from providers.types import (
     AssistantMessage,
+    Capabilities,
     Message,
     SystemMessage,
     ToolCall,
@@ -27,12 +29,7 @@ from providers.types import (
     choice_mode,
 )
 
-if TYPE_CHECKING:
-    from bridge.loop import LoopSettings, Toolset
-
 __all__ = ["ToolMode", "TurnPlan", "plan_turn"]
-
-ToolMode = Literal["auto", "native", "text"]
 
 
 def _never(_text: str) -> bool:
@@ -72,7 +69,7 @@ def plan_turn(
     toolset: Toolset,
     messages: list[Message],
     settings: LoopSettings,
-    capabilities: Any,
+    capabilities: Capabilities,
     text_mode: bool,
     *,
     first_turn: bool,

@@ -43,7 +43,6 @@ from providers.types import (
     TextDelta,
     TextPart,
     ToolCall,
-    ToolCallEvent,
     ToolResultMessage,
     Usage,
     UserMessage,
@@ -296,7 +295,6 @@ class GeminiProvider:
                                 fc.id or new_call_id("gemini"), fc.name or "", dict(fc.args or {})
                             )
                             calls.append(call)
-                            yield ToolCallEvent(call)
                         elif part.text and not part.thought:
                             budget.add_text(part.text)
                             text.append(part.text)

@@ -44,7 +44,6 @@ from providers.types import (
     StreamEvent,
     SystemMessage,
     TextDelta,
-    ToolCallEvent,
     ToolResultMessage,
     ToolSpec,
     Usage,
@@ -306,7 +305,6 @@ class LocalProvider:
             yield Finish(_FINISH.get(finish, "other"), usage, AssistantMessage(answer))
             return
         call = self._call(answer)
-        yield ToolCallEvent(call)
         yield Finish("tool_calls", usage, AssistantMessage("", (call,)))
 
     def _settings(self, request: ChatRequest) -> dict[str, Any]:

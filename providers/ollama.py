@@ -28,7 +28,6 @@ from providers.types import (
     SystemMessage,
     TextDelta,
     ToolCall,
-    ToolCallEvent,
     ToolResultMessage,
     Usage,
     UserMessage,
@@ -196,7 +195,6 @@ class OllamaProvider:
                         new_call_id("ollama"), native.function.name, dict(native.function.arguments)
                     )
                     calls.append(call)
-                    yield ToolCallEvent(call)
         if last is None:
             raise cut_short(self._endpoint, "sent an empty stream (no chunk at all)")
         if not last.done:

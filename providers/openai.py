@@ -38,7 +38,6 @@ from providers.types import (
     SystemMessage,
     TextDelta,
     TextPart,
-    ToolCallEvent,
     ToolResultMessage,
     Usage,
     UserMessage,
@@ -178,8 +177,6 @@ class _Turn:
             tool_call(f.id or f"call_{index}", f.name, "".join(f.arguments))
             for index, f in sorted(self.fragments.items())
         )
-        for call in calls:
-            yield ToolCallEvent(call)
         reason: FinishReason = "tool_calls" if calls else _FINISH.get(self.finish or "", "other")
         yield Finish(reason, self.usage, AssistantMessage("".join(self.text), calls))
 

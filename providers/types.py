@@ -30,7 +30,6 @@ __all__ = [
     "TextDelta",
     "TextPart",
     "ToolCall",
-    "ToolCallEvent",
     "ToolChoiceMode",
     "ToolResultMessage",
     "ToolSpec",
@@ -167,20 +166,20 @@ FinishReason = Literal["stop", "tool_calls", "length", "content_filter", "error"
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Tokens a request (or, summed with ``+``, a whole run) spent."""
+
     input_tokens: int = 0
     output_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCallEvent:
-    """One complete tool call (fragments are assembled by the adapter)."""
-
-    call: ToolCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +198,10 @@ class Notice:
     message: str
 
 
-StreamEvent = TextDelta | ToolCallEvent | Notice | Finish
+# Tool calls travel only in ``Finish.message``: a call is not final before the turn is
+# (the loop makes ids unique, reads calls out of text, may retry a forced choice), and
+# ``bridge.events.ToolCallStarted`` announces each one once it is validated and approved.
+StreamEvent = TextDelta | Notice | Finish
 
 
 # -- requests and capabilities ---------------------------------------------------------------

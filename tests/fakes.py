@@ -20,7 +20,6 @@ from providers.types import (
     StreamEvent,
     TextDelta,
     ToolCall,
-    ToolCallEvent,
     Usage,
 )
 
@@ -58,8 +57,6 @@ class ScriptedProvider:
             raise turn
         for start in range(0, len(turn.text), 7):
             yield TextDelta(turn.text[start : start + 7])
-        for tool_call in turn.calls:
-            yield ToolCallEvent(tool_call)
         reason = "tool_calls" if turn.calls else "stop"
         message = AssistantMessage(text=turn.text, tool_calls=turn.calls)
         yield Finish(reason, Usage(10, 5), message)

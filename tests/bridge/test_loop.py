@@ -113,7 +113,7 @@ async def test_a_failing_tool_is_an_error_result_and_the_model_recovers():
 @pytest.mark.parametrize(
     ("bad_call", "expected"),
     [
-        (call("box__nope", text="x"), "there is no tool named 'box__nope'"),
+        (call("box__nope", text="x"), "unknown tool 'box__nope'"),
         (call("box__upper", raw="{not json"), "not valid JSON"),
         (call("box__upper", text=5), "5 is not of type 'string'"),
         (call("box__upper"), "'text' is a required property"),
@@ -298,3 +298,18 @@ async def test_with_parallel_calls_off_the_calls_of_a_turn_run_one_after_another
     ]
     assert [r.call_id for r in results(messages)] == ["slow", "fast"]
     assert provider.requests[0].parallel_tool_calls is False
+
+
+def test_the_unknown_tool_message_names_thirty_tools_and_counts_the_rest():
+    from bridge.catalog import unknown_tool_message
+
+    message = unknown_tool_message("nope", [f"t{n:02}" for n in range(45)])
+    assert message.startswith("unknown tool 'nope'; the tools available are: t00, t01")
+    assert "t29" in message and "t30" not in message
+    assert message.endswith("(and 15 more)")
+
+
+def test_usage_adds_up_field_by_field():
+    from providers.types import Usage
+
+    assert Usage(3, 4) + Usage(10, 20) == Usage(13, 24)

@@ -24,7 +24,6 @@ from providers import (
     TextDelta,
     TextPart,
     ToolCall,
-    ToolCallEvent,
     ToolResultMessage,
     ToolSpec,
     UserMessage,
@@ -133,7 +132,7 @@ async def test_parallel_calls_get_ids_even_when_the_model_gives_none(provider, f
 
     events = await collect(provider.stream(ask(tools=[WEATHER])))
 
-    found = [e.call for e in events if isinstance(e, ToolCallEvent)]
+    found = events[-1].message.tool_calls
     assert [c.arguments for c in found] == [{"city": "Paris"}, {"city": "Oslo"}]
     assert found[0].id == "g1" and found[1].id and found[1].id != "g1"
     assert isinstance(events[-1], Finish) and events[-1].reason == "tool_calls"

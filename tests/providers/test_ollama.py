@@ -23,7 +23,6 @@ from providers import (
     TextDelta,
     TextPart,
     ToolCall,
-    ToolCallEvent,
     ToolResultMessage,
     ToolSpec,
     ToolsUnsupportedError,
@@ -136,7 +135,7 @@ async def test_parallel_tool_calls_get_distinct_ids(provider, fake_ollama):
 
     events = await collect(provider.stream(ask(tools=[WEATHER])))
 
-    found = [e.call for e in events if isinstance(e, ToolCallEvent)]
+    found = events[-1].message.tool_calls
     assert [c.arguments for c in found] == [{"where": {"city": "Paris"}}, {"where": {}}]
     assert len({c.id for c in found}) == 2
     assert isinstance(events[-1], Finish) and events[-1].reason == "tool_calls"

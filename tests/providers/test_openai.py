@@ -23,7 +23,6 @@ from providers import (
     TextDelta,
     TextPart,
     ToolCall,
-    ToolCallEvent,
     ToolResultMessage,
     ToolSpec,
     ToolsUnsupportedError,
@@ -83,10 +82,8 @@ async def test_one_tool_call_arrives_whole_after_fragments(provider, fake_openai
 
     events = await collect(provider.stream(ask(tools=[WEATHER])))
 
-    assert [e for e in events if isinstance(e, ToolCallEvent)] == [
-        ToolCallEvent(ToolCall("call_a", "get_weather", arguments))
-    ]
     assert isinstance(events[-1], Finish) and events[-1].reason == "tool_calls"
+    assert events[-1].message.tool_calls == (ToolCall("call_a", "get_weather", arguments),)
     sent = fake_openai.requests[0].body
     assert sent["tools"][0]["function"]["parameters"] == dict(WEATHER.parameters)
     assert sent["tool_choice"] == "auto"
@@ -99,7 +96,7 @@ async def test_parallel_tool_calls_keep_their_order_and_ids(provider, fake_opena
 
     events = await collect(provider.stream(ask(tools=[WEATHER], parallel_tool_calls=True)))
 
-    found = [e.call for e in events if isinstance(e, ToolCallEvent)]
+    found = events[-1].message.tool_calls
     assert [(c.id, c.arguments["city"]) for c in found] == [("a", "Paris"), ("call_1", "Oslo")]
     assert fake_openai.requests[0].body["parallel_tool_calls"] is True
 
@@ -109,7 +106,7 @@ async def test_malformed_arguments_are_kept_raw_for_the_loop(provider, fake_open
 
     events = await collect(provider.stream(ask(tools=[WEATHER])))
 
-    (call,) = [e.call for e in events if isinstance(e, ToolCallEvent)]
+    (call,) = events[-1].message.tool_calls
     assert call.arguments == {} and call.raw_arguments == '{"city": "Par'
     assert not call.arguments_ok
 
