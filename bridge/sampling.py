@@ -8,6 +8,7 @@ from typing import Any
 from bridge.approval import ApprovalRequest, Approver, Policy
 from bridge.errors import RemoteError
 from bridge.events import SamplingFinished
+from config.secrets import mask
 from providers.types import (
     AssistantMessage,
     ChatRequest,
@@ -27,21 +28,27 @@ SamplingHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 def _text(content: Any) -> str:
+    """The text of a message's content, masked: a server's words reach the model cleaned."""
     blocks = content if isinstance(content, list) else [content]
-    return "\n".join(
-        str(block.get("text", ""))
-        if block.get("type") == "text"
-        else f"[{block.get('type')} content]"
-        for block in blocks
-        if isinstance(block, dict)
+    return mask(
+        "\n".join(
+            str(block.get("text", ""))
+            if block.get("type") == "text"
+            else f"[{block.get('type')} content]"
+            for block in blocks
+            if isinstance(block, dict)
+        )
     )
 
 
 def _messages(params: dict[str, Any]) -> list[Message]:
     messages: list[Message] = []
     if params.get("systemPrompt"):
-        messages.append(SystemMessage(str(params["systemPrompt"])))
-    for item in params.get("messages") or []:
+        messages.append(SystemMessage(mask(str(params["systemPrompt"]))))
+    items = params.get("messages")
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue  # not a message: nothing of it can be sent
         text = _text(item.get("content"))
         messages.append(
             AssistantMessage(text=text) if item.get("role") == "assistant" else UserMessage(text)

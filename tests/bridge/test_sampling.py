@@ -83,6 +83,30 @@ def test_sampling_messages_become_neutral_messages():
     assert converted[3].text == "[image content]"
 
 
+def test_sampling_text_is_masked_and_malformed_messages_are_skipped():
+    from bridge.sampling import _messages
+    from config.secrets import MASK, remember
+
+    remember("sk-live-0123456789")
+    converted = _messages(
+        {
+            "systemPrompt": "the key is sk-live-0123456789",
+            "messages": [
+                "not a message",
+                {"role": "user", "content": {"type": "text", "text": "echo sk-live-0123456789"}},
+            ],
+        }
+    )
+
+    assert [m.text for m in converted] == [f"the key is {MASK}", f"echo {MASK}"]
+
+
+def test_sampling_messages_that_are_not_a_list_give_only_the_system_prompt():
+    from bridge.sampling import _messages
+
+    assert [m.text for m in _messages({"systemPrompt": "s", "messages": "oops"})] == ["s"]
+
+
 async def test_allow_all_for_tools_does_not_approve_sampling_without_someone_to_ask():
     reply, provider = await sampled_reply(Policy(sampling="ask", allow_all=True))
     assert reply["error"]["code"] == -1
