@@ -118,7 +118,10 @@ async def _turn(
             messages=plan.messages,
             tools=plan.tools,
             tool_choice=plan.tool_choice,
-            parallel_tool_calls=settings.parallel_tool_calls if plan.tools else None,
+            # Not sent to a model the config says cannot take it (``capabilities``).
+            parallel_tool_calls=settings.parallel_tool_calls
+            if plan.tools and state.capabilities.parallel_tool_calls
+            else None,
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             options=plan.options,

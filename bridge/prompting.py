@@ -81,8 +81,8 @@ def plan_turn(
     if not settings.tools or mode == "none":
         history = _as_text(messages) if text_mode else list(messages)
         return TurnPlan(history)
-    only = choice if mode == "specific" else None
-    forced = mode in ("required", "specific")
+    only = choice if mode == "named" else None
+    forced = mode in ("required", "named")
     if text_mode:
         described = toolset.described(only)
         prompt = render_tool_prompt(described)

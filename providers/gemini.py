@@ -58,7 +58,7 @@ T = TypeVar("T")
 
 DEFAULT_API_VERSION = "v1beta"
 _KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY", "specific": "ANY"}
+_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY", "named": "ANY"}
 _FINISH: dict[str, FinishReason] = {
     "STOP": "stop",
     "MAX_TOKENS": "length",
@@ -237,7 +237,7 @@ class GeminiProvider:
             mode = choice_mode(request.tool_choice)
             calling = types.FunctionCallingConfig(
                 mode=types.FunctionCallingConfigMode(_MODES[mode]),
-                allowed_function_names=[request.tool_choice] if mode == "specific" else None,
+                allowed_function_names=[request.tool_choice] if mode == "named" else None,
             )
             settings["tools"] = [types.Tool(function_declarations=declarations)]
             settings["tool_config"] = types.ToolConfig(function_calling_config=calling)

@@ -246,7 +246,7 @@ class LocalProvider:
             )
         self.model = model if model_path is None else str(path)
         self.capabilities = Capabilities(
-            dialect="openai", parallel_calls=False, images=False
+            dialect="openai", parallel_tool_calls=False, images=False
         ).with_overrides(capabilities)
         self._key = (path, n_ctx, n_threads or os.cpu_count() or 1, chat_format, seed)
         self._endpoint = Endpoint(
@@ -270,7 +270,7 @@ class LocalProvider:
         llama, lock = await budget.first(asyncio.to_thread(_load, self._key))
         mode = choice_mode(request.tool_choice) if request.tools else "none"
         settings = self._settings(request)
-        if mode in ("required", "specific"):
+        if mode in ("required", "named"):
             chosen = [
                 t for t in request.tools if mode == "required" or t.name == request.tool_choice
             ]

@@ -11,10 +11,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SDK_MODULES", "create_from_config", "preload", "settings_for"]
 
-# The config spells capabilities for people; the adapters spell them as Capabilities does.
-_CAPABILITY_NAMES = {"parallel_tool_calls": "parallel_calls"}
-_CHOICE_NAMES = {"named": "specific"}
-
 
 def settings_for(name: str, section: ModelSettings) -> dict[str, Any]:
     """Keyword settings for ``providers.create`` from one provider's config section."""
@@ -23,11 +19,8 @@ def settings_for(name: str, section: ModelSettings) -> dict[str, Any]:
     )
     if section.options:
         settings["options"] = dict(section.options)
-    capabilities: dict[str, Any] = {}
-    for key, value in section.capabilities.model_dump(exclude_none=True).items():
-        if key == "tool_choice":
-            value = [_CHOICE_NAMES.get(mode, mode) for mode in value]
-        capabilities[_CAPABILITY_NAMES.get(key, key)] = value
+    # The config and ``providers.types.Capabilities`` use the same words: no renaming.
+    capabilities = section.capabilities.model_dump(exclude_none=True)
     if capabilities:
         settings["capabilities"] = capabilities
     return settings

@@ -206,14 +206,15 @@ StreamEvent = TextDelta | Notice | Finish
 
 # -- requests and capabilities ---------------------------------------------------------------
 
-ToolChoiceMode = Literal["auto", "none", "required", "specific"]
-TOOL_CHOICE_MODES: frozenset[str] = frozenset({"auto", "none", "required", "specific"})
+# The config's words, used as they are everywhere: ``named`` is a choice of one tool by name.
+ToolChoiceMode = Literal["auto", "none", "required", "named"]
+TOOL_CHOICE_MODES: frozenset[str] = frozenset({"auto", "none", "required", "named"})
 
 
 def choice_mode(tool_choice: str) -> ToolChoiceMode:
-    """Name the mode of a ``tool_choice``: a keyword, or ``"specific"`` for a tool name."""
+    """Name the mode of a ``tool_choice``: a keyword, or ``"named"`` for a tool name."""
     modes: dict[str, ToolChoiceMode] = {"auto": "auto", "none": "none", "required": "required"}
-    return modes.get(tool_choice, "specific")
+    return modes.get(tool_choice, "named")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +246,7 @@ class Capabilities:
     dialect: str
     native_tools: bool = True
     tool_choice: frozenset[str] = TOOL_CHOICE_MODES
-    parallel_calls: bool = True
+    parallel_tool_calls: bool = True
     images: bool = True
 
     def supports_choice(self, tool_choice: str) -> bool:
@@ -268,7 +269,7 @@ class Capabilities:
             if not modes <= TOOL_CHOICE_MODES:
                 bad = ", ".join(sorted(modes - TOOL_CHOICE_MODES))
                 raise ConfigError(
-                    f"unknown tool_choice mode {bad}; use auto, none, required or specific",
+                    f"unknown tool_choice mode {bad}; use auto, none, required or named",
                     key="capabilities.tool_choice",
                 )
             changes["tool_choice"] = modes

@@ -313,3 +313,37 @@ def test_usage_adds_up_field_by_field():
     from providers.types import Usage
 
     assert Usage(3, 4) + Usage(10, 20) == Usage(13, 24)
+
+
+async def test_parallel_tool_calls_is_not_sent_to_a_model_whose_capabilities_say_it_cannot():
+    from providers.types import Capabilities
+
+    unable = Capabilities(dialect="openai", parallel_tool_calls=False)
+    provider = ScriptedProvider([Turn("fine")], capabilities=unable)
+    async with toolbox_fleet() as toolset:
+        await collect(provider, toolset)
+    assert provider.requests[0].tools and provider.requests[0].parallel_tool_calls is None
+
+
+def test_config_capabilities_reach_the_provider_in_the_config_words():
+    from config.schema import Config
+    from providers.settings import create_from_config
+
+    config = Config.model_validate(
+        {
+            "providers": {
+                "openai": {
+                    "api_key": "sk-test",
+                    "capabilities": {
+                        "tool_choice": ["auto", "named"],
+                        "parallel_tool_calls": False,
+                    },
+                }
+            }
+        }
+    )
+    provider = create_from_config(config, "openai:gpt-x")
+    assert provider.capabilities.tool_choice == frozenset({"auto", "named"})
+    assert provider.capabilities.parallel_tool_calls is False
+    assert provider.capabilities.supports_choice("box__upper")
+    assert not provider.capabilities.supports_choice("required")

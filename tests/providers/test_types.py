@@ -24,15 +24,15 @@ def test_unknown_capability_is_a_config_error_naming_the_known_ones():
 
 
 def test_unknown_tool_choice_mode_is_a_config_error():
-    with pytest.raises(ConfigError, match="auto, none, required or specific"):
+    with pytest.raises(ConfigError, match="auto, none, required or named"):
         Capabilities(dialect="openai").with_overrides({"tool_choice": ["any"]})
 
 
 @pytest.mark.parametrize(
     ("choice", "mode"),
-    [("auto", "auto"), ("none", "none"), ("required", "required"), ("srv__tool", "specific")],
+    [("auto", "auto"), ("none", "none"), ("required", "required"), ("srv__tool", "named")],
 )
-def test_a_tool_name_is_the_specific_choice_mode(choice, mode):
+def test_a_tool_name_is_the_named_choice_mode(choice, mode):
     assert choice_mode(choice) == mode
 
 
