@@ -13,6 +13,7 @@ from typing import Any, Protocol, TextIO
 
 from agent.terminal import clean, dumps, sanitize
 from bridge import events as ev
+from config.secrets import StreamMasker
 
 __all__ = ["JSONL_VERSION", "JsonlRenderer", "Renderer", "TextRenderer", "sanitize"]
 
@@ -37,13 +38,14 @@ class TextRenderer:
         self.out = out
         self.err = err
         self._last = "\n"
+        self._stream = StreamMasker()  # a secret cut between two deltas is still masked
 
     def event(self, event: ev.Event) -> None:
+        if not isinstance(event, ev.TextDelta):
+            self._answer(self._stream.flush())
         match event:
             case ev.TextDelta(text=text):
-                self.out.write(clean(text))
-                self.out.flush()
-                self._last = text[-1:] or self._last
+                self._answer(self._stream.feed(text))
             case ev.ToolCallStarted(name=name, arguments=arguments):
                 self._note(f"→ {name} {_short(arguments)}")
             case ev.ToolProgress(progress=progress, total=total, message=message):
@@ -69,7 +71,13 @@ class TextRenderer:
                 pass
 
     def error(self, message: str, code: int) -> None:
-        pass  # the command line prints errors itself
+        self._answer(self._stream.flush())  # the command line prints the error itself
+
+    def _answer(self, text: str) -> None:
+        if text:
+            self.out.write(sanitize(text))
+            self.out.flush()
+            self._last = text[-1]
 
     def _note(self, line: str) -> None:
         if self._last != "\n":
@@ -84,8 +92,11 @@ class JsonlRenderer:
 
     def __init__(self, out: TextIO = sys.stdout) -> None:
         self.out = out
+        self._stream = StreamMasker()  # a secret cut between two deltas is still masked
 
     def _write(self, kind: str, **fields: Any) -> None:
+        if kind != "text" and (held := self._stream.flush()):
+            self._write("text", text=held)
         line = {"v": JSONL_VERSION, "type": kind, **fields}
         self.out.write(dumps(line) + "\n")
         self.out.flush()
@@ -93,7 +104,8 @@ class JsonlRenderer:
     def event(self, event: ev.Event) -> None:
         match event:
             case ev.TextDelta(text=text):
-                self._write("text", text=text)
+                if shown := self._stream.feed(text):
+                    self._write("text", text=shown)
             case ev.ToolCallStarted(call_id=call_id, name=name, arguments=arguments, server=server):
                 self._write("tool_call", id=call_id, name=name, arguments=arguments, server=server)
             case ev.ToolProgress(call_id=call_id, progress=progress, total=total, message=message):

@@ -12,7 +12,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["MASK", "MIN_LENGTH", "forget_all", "looks_secret", "mask", "mask_data", "remember"]
+__all__ = [
+    "MASK",
+    "MIN_LENGTH",
+    "StreamMasker",
+    "forget_all",
+    "looks_secret",
+    "mask",
+    "mask_data",
+    "remember",
+]
 
 MASK = "***"
 MIN_LENGTH = 4
@@ -64,6 +73,42 @@ def mask(text: str) -> str:
     if pattern is None or not text:
         return text
     return pattern.sub(MASK, text)
+
+
+class StreamMasker:
+    """Masks text that arrives in pieces, where a secret may be cut between two of them.
+
+    ``feed`` returns what is safe to show now and holds back the end that could still
+    become a secret with the next piece; ``flush`` returns the rest when the stream ends.
+    """
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self._held + piece
+        if not _registry.values:
+            self._held = ""
+            return text
+        masked = mask(text)
+        keep = _open_prefix(masked)
+        self._held = masked[len(masked) - keep :] if keep else ""
+        return masked[: len(masked) - keep]
+
+    def flush(self) -> str:
+        rest, self._held = self._held, ""
+        return rest
+
+
+def _open_prefix(text: str) -> int:
+    """The length of the longest end of ``text`` that begins some secret (0 when none)."""
+    longest = 0
+    for value in _registry.values:
+        for size in range(min(len(value) - 1, len(text)), longest, -1):
+            if value.startswith(text[-size:]):
+                longest = size
+                break
+    return longest
 
 
 def mask_data(value: Any, *, keep: Callable[[dict[Any, Any]], bool] | None = None) -> Any:

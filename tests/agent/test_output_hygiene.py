@@ -284,3 +284,26 @@ def test_a_tool_result_echoing_a_secret_is_masked_before_the_model_and_the_jsonl
     sent = json.dumps(fake_openai.bodies)
     assert SECRET not in sent and "the key is ***" in sent
     assert SECRET not in done.stdout + done.stderr and "the key is ***" in done.stdout
+
+
+def test_a_secret_the_model_streams_in_pieces_is_masked_in_text_and_jsonl(tmp_path, fake_openai):
+    (tmp_path / "agent.yaml").write_text(
+        "model: openai:gpt-fake\n"
+        "providers:\n"
+        f"  openai: {{api_key: '${{SECRET}}', base_url: {json.dumps(fake_openai.url)}}}\n"
+        "servers: {}\n"
+    )
+    answer = f"Your key is {SECRET}, keep it safe."
+    for output in ("text", "jsonl"):
+        fake_openai.script(Reply(text=answer, chunks=len(answer) // 3))  # the key is cut up
+        done = agent("run", "hi", "--no-tools", "--output", output, cwd=tmp_path)
+
+        assert done.returncode == 0, done.stderr
+        if output == "text":
+            assert done.stdout == "Your key is ***, keep it safe.\n"
+        else:
+            events = [json.loads(line) for line in done.stdout.splitlines()]
+            streamed = "".join(e["text"] for e in events if e["type"] == "text")
+            assert streamed == "Your key is ***, keep it safe."
+            assert events[-1]["type"] == "done" and SECRET not in events[-1]["text"]
+        assert SECRET not in done.stdout + done.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config import load
-from config.secrets import MASK, looks_secret, mask, mask_data, remember
+from config.secrets import MASK, StreamMasker, looks_secret, mask, mask_data, remember
 
 
 def test_a_remembered_value_is_masked_wherever_it_appears():
@@ -57,3 +57,28 @@ def test_loading_a_config_remembers_variables_and_literal_credentials(tmp_path):
     )
     load(path, env={"CUSTOM": "from-the-environment"})
     assert mask("sk-literal-key from-the-environment text/plain") == f"{MASK} {MASK} text/plain"
+
+
+def test_a_secret_cut_between_two_pieces_of_a_stream_is_still_masked():
+    remember("sk-live-abcdef123456")
+    stream = StreamMasker()
+
+    shown = [stream.feed("the key is sk-li"), stream.feed("ve-abcdef"), stream.feed("123456 ok")]
+    shown.append(stream.flush())
+
+    assert "".join(shown) == f"the key is {MASK} ok"
+    assert shown[0] == "the key is "  # what might begin the secret waits for the next piece
+
+
+def test_a_stream_that_ends_on_a_near_secret_gives_it_back_whole():
+    remember("sk-live-abcdef123456")
+    stream = StreamMasker()
+
+    assert stream.feed("ends with sk-live") == "ends with "
+    assert stream.flush() == "sk-live"
+
+
+def test_a_stream_with_no_secrets_known_passes_pieces_through_at_once():
+    stream = StreamMasker()
+
+    assert stream.feed("hello ") == "hello " and stream.flush() == ""
