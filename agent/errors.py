@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from config.errors import HostError
 
-__all__ = ["AgentError", "InterruptedRunError", "UsageError"]
+__all__ = ["AgentError", "UsageError"]
 
 
 class AgentError(HostError):
@@ -15,9 +15,3 @@ class UsageError(AgentError):
     """The command line cannot be run as given."""
 
     exit_code = 2
-
-
-class InterruptedRunError(AgentError):
-    """The person interrupted the run (Ctrl-C)."""
-
-    exit_code = 130

@@ -11,7 +11,6 @@ __all__ = [
     "BridgeError",
     "ConnectionClosedError",
     "MCPError",
-    "MaxTurnsError",
     "NoServerAvailableError",
     "ProtocolError",
     "RemoteError",
@@ -66,9 +65,3 @@ class NoServerAvailableError(BridgeError):
     """Every server of the fleet failed to start; nothing can serve tools."""
 
     exit_code = 5
-
-
-class MaxTurnsError(BridgeError):
-    """The tool-call loop reached ``max_turns`` without a final answer."""
-
-    exit_code = 6

@@ -22,13 +22,15 @@ left (config <- providers <- bridge <- agent); every class derives from ``HostEr
     │   │   ├── RemoteError            a JSON-RPC error response (code, message, data)
     │   │   ├── ServerStartError       a server could not be started or initialized
     │   │   └── AuthorizationError     OAuth for a remote server failed or is needed
-    │   ├── NoServerAvailableError     every server of the fleet is down
-    │   └── MaxTurnsError              the tool-call loop hit max_turns
+    │   └── NoServerAvailableError     every server of the fleet is down
     └── AgentError                     agent/errors.py
-        ├── UsageError                 a command line that cannot be run
-        └── InterruptedRunError        the person interrupted the run
+        └── UsageError                 a command line that cannot be run
 
-Every message says what to do next.
+Every message says what to do next. Max turns and cancellation are not errors: the loop
+ends with ``RunFinished`` (``done``) and its reason, and ``agent run`` maps the reason to
+its exit code (``agent.commands.run.EXIT_CODES``); a signal ends a command as
+``agent.interrupts.Interrupted``, a KeyboardInterrupt, with 128 + its number. Every class
+drawn here is raised somewhere: one that nothing raises is removed.
 """
 
 from __future__ import annotations
