@@ -1,9 +1,10 @@
-"""The fleet: every configured server started at once, each owned by its own supervisor task.
+"""The fleet: the configured servers, each owned by its own supervisor task.
 
-A server that fails to start is recorded with its reason and the rest go on. A server that
-dies is restarted per its policy with exponential backoff; its in-flight calls fail at once
-and its tools come back with it. Each server's state and call statistics are kept for
-``agent servers``.
+Servers start all at once, only those asked for, or on a first call. With a catalog cache
+a server's last tool list stands in until it is up, and a call waits only for its own
+server. A server that fails to start is recorded and the rest go on; one that dies is
+restarted per its policy. Calls pass a per-server breaker, an opt-in result cache and the
+call log; state and statistics are kept for ``agent servers``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import logging
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bridge.breaker import Breaker
+from bridge.calllog import CallLog, ToolStats
+from bridge.catalog_cache import CachedCatalog, CatalogCache, catalog_change
 from bridge.errors import ConnectionClosedError, MCPError, ServerStartError
 from bridge.mcp import CallResult, ClientSession, ProgressCallback, Tool
+from bridge.result_cache import ResultCache, cacheable
 from bridge.transports import make_transport
 
 if TYPE_CHECKING:
@@ -64,6 +69,10 @@ class ServerStatus:
     calls: int
     median_ms: float | None
     restarts: int
+    breaker: str = "closed"
+    """``closed``, ``open`` (calls fail at once) or ``half-open`` (a trial call may go)."""
+    cached_tools: bool = False
+    """Its tools come from the catalog cache while it is still starting."""
 
 
 @dataclass
@@ -80,6 +89,20 @@ class _Server:
     settled: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     transport: object = None  # the last transport opened, kept for its ``kind``
+    cached: CachedCatalog | None = None  # the tools it listed last time, from the cache
+    awaited: bool = True  # someone waits for its start and reports a failure
+    by_name: dict[str, Tool] = field(default_factory=dict)
+    breaker: Breaker | None = None
+    results: ResultCache | None = None
+
+    def set_tools(self, tools: list[Tool]) -> None:
+        self.tools = tools
+        self.by_name = {tool.name: tool for tool in tools}
+
+    @property
+    def starting(self) -> bool:
+        """Not up yet and not given up on: not launched, or in its first start."""
+        return self.task is None or self.state is ServerState.STARTING
 
 
 class Fleet:
@@ -92,30 +115,83 @@ class Fleet:
         handlers: ServerHandlers | None = None,
         on_tools_changed: Callable[[], None] | None = None,
         client_version: str = "0.1.0",
+        catalog_cache: CatalogCache | None = None,
     ) -> None:
         self.handlers = handlers or ServerHandlers()
         self.on_tools_changed = on_tools_changed
         self.client_version = client_version
+        self.catalog_cache = catalog_cache
+        self.calllog = CallLog()
         self._servers = {
             name: _Server(name, server) for name, server in servers.items() if server.enabled
         }
+        for server in self._servers.values():
+            server.breaker = Breaker(server.config.breaker.failures, server.config.breaker.cooldown)
+            if server.config.cache is not None:
+                server.results = ResultCache(
+                    server.config.cache.ttl, server.config.cache.max_entries
+                )
+            if catalog_cache is not None:
+                server.cached = catalog_cache.load(server.name, server.config)
+        self._notices: list[str] = []
         self._stopping = False
 
     # -- lifecycle -------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Start every server concurrently; return once each is up or has failed."""
-        for server in self._servers.values():
-            server.task = asyncio.create_task(
-                self._supervise(server), name=f"supervise:{server.name}"
-            )
+    async def start(
+        self, only: Iterable[str] | None = None, *, wait_for_cached: bool = True
+    ) -> None:
+        """Start the servers (every one, or ``only`` these) concurrently.
+
+        Returns once each is up or has failed; with ``wait_for_cached=False``, servers whose
+        tools the catalog cache holds are left starting (a call waits for its own server).
+        """
+        chosen = (
+            [self._servers[name] for name in only]
+            if only is not None
+            else list(self._servers.values())
+        )
+        for server in chosen:
+            server.awaited = wait_for_cached or server.cached is None
+            self._launch(server)
+        awaited = [server.settled.wait() for server in chosen if server.awaited]
         try:
-            await asyncio.gather(*(server.settled.wait() for server in self._servers.values()))
+            await asyncio.gather(*awaited)
         except BaseException:
             # Cancelled (Ctrl-C, SIGTERM) while servers start: ``async with`` will not call
             # __aexit__, so stop them here rather than leave them to the loop's shutdown.
             await self.aclose()
             raise
+
+    def _launch(self, server: _Server) -> None:
+        if server.task is None and not self._stopping:
+            server.task = asyncio.create_task(
+                self._supervise(server), name=f"supervise:{server.name}"
+            )
+
+    async def ready(self, server: str) -> bool:
+        """Start ``server`` if it is not started, wait for its first start; whether it is up.
+
+        The wait is bounded by its ``startup_timeout`` (the handshake's own bound), plus a
+        second for the process to be stopped.
+        """
+        entry = self._servers[server]
+        self._launch(entry)
+        if entry.starting:
+            async with asyncio.timeout(entry.config.startup_timeout + 1):
+                await entry.settled.wait()
+        return entry.state is ServerState.UP
+
+    @property
+    def starting(self) -> list[str]:
+        """The servers not up yet whose first start is not over (or not begun)."""
+        return [name for name, server in self._servers.items() if server.starting]
+
+    def take_notices(self) -> list[str]:
+        """What changed since the last call, for the person: catalogs that differed from
+        the cache, servers that failed after the run went on without waiting for them."""
+        notices, self._notices = self._notices, []
+        return notices
 
     async def aclose(self) -> None:
         """Stop every supervisor and close every connection (processes included)."""
@@ -144,12 +220,28 @@ class Fleet:
         return self._servers[server].config
 
     def tools(self) -> dict[str, list[Tool]]:
-        """The tools of every server that is up, by server name."""
-        return {
-            name: list(server.tools)
-            for name, server in self._servers.items()
-            if server.state is ServerState.UP
-        }
+        """The tools of every server that is up, by server name.
+
+        A server still starting (or not started) whose tools the catalog cache holds is
+        listed with those, so the catalog is whole before the slowest server is up.
+        """
+        listed: dict[str, list[Tool]] = {}
+        for name, server in self._servers.items():
+            if server.state is ServerState.UP:
+                listed[name] = list(server.tools)
+            elif server.cached is not None and server.starting:
+                listed[name] = list(server.cached.tools)
+        return listed
+
+    def call_stats(self, every_tool: bool = False) -> list[ToolStats]:
+        """The call log: a row per (server, tool) called; ``every_tool`` adds a zero row for
+        each tool of a server that is up and was not called."""
+        known = (
+            [(name, tool.name) for name, tools in self.tools().items() for tool in tools]
+            if every_tool
+            else []
+        )
+        return self.calllog.stats(known)
 
     def session(self, server: str) -> ClientSession | None:
         entry = self._servers.get(server)
@@ -177,6 +269,8 @@ class Fleet:
                     calls=server.calls,
                     median_ms=statistics.median(latencies) * 1000 if latencies else None,
                     restarts=server.restarts,
+                    breaker=server.breaker.state if server.breaker else "closed",
+                    cached_tools=server.cached is not None and server.starting,
                 )
             )
         return rows
@@ -192,25 +286,64 @@ class Fleet:
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - the server's call_timeout by default
     ) -> CallResult:
-        """Call ``tool`` on ``server``; raises an MCPError when the server cannot answer."""
+        """Call ``tool`` on ``server``; raises an MCPError when the server cannot answer.
+
+        A server not started yet is started, and a server in its first start is waited for
+        (up to its ``startup_timeout``). While its breaker is open the call fails at once
+        with an error result; a result the cache holds comes back without a call.
+        """
         entry = self._servers.get(server)
         if entry is None:
             raise ConnectionClosedError(f"there is no server named {server!r} in the fleet")
+        if entry.starting:
+            try:
+                await self.ready(server)
+            except TimeoutError:
+                raise ConnectionClosedError(
+                    f"server {server!r} did not finish starting within "
+                    f"{entry.config.startup_timeout:g}s"
+                ) from None
         session = entry.session
         if session is None or entry.state is not ServerState.UP:
             reason = f": {entry.error}" if entry.error else ""
             raise ConnectionClosedError(f"server {server!r} is {entry.state.value}{reason}")
+        assert entry.breaker is not None
+        refusal = entry.breaker.refusal(server)
+        if refusal is not None:
+            self.calllog.refused(server, tool)
+            return CallResult([{"type": "text", "text": refusal}], is_error=True)
+        key = None
+        if entry.results is not None and cacheable(entry.by_name.get(tool)):
+            key = entry.results.key(tool, arguments)
+            stored = entry.results.get(key) if key is not None else None
+            if stored is not None:
+                self.calllog.cached(server, tool)
+                return stored
         entry.calls += 1
         started = time.perf_counter()
+        error = True
         try:
-            return await session.call_tool(
+            result = await session.call_tool(
                 tool,
                 arguments,
                 timeout=timeout if timeout is not None else entry.config.call_timeout,
                 on_progress=on_progress,
             )
+        except MCPError as exc:
+            # Timeouts, lost connections, protocol errors: the server failed the call. A tool's
+            # own error result is an answer (often the model's arguments), so it is not counted.
+            entry.breaker.failed(str(exc))
+            raise
+        else:
+            entry.breaker.succeeded()
+            error = result.is_error
+            if key is not None and entry.results is not None:
+                entry.results.put(key, result)
+            return result
         finally:
-            entry.latencies.append(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            entry.latencies.append(elapsed)
+            self.calllog.finished(server, tool, elapsed, error=error)
 
     # -- supervision -----------------------------------------------------------------
 
@@ -255,7 +388,7 @@ class Fleet:
         try:
             session = self._new_session(server)
             await session.open(timeout=server.config.startup_timeout)
-            server.tools = await session.list_tools()
+            server.set_tools(await session.list_tools())
         except asyncio.CancelledError:
             if session is not None:  # stopped mid-handshake: the process must go too
                 await session.aclose()
@@ -263,13 +396,20 @@ class Fleet:
         except (ServerStartError, MCPError) as exc:
             if session is not None:
                 await session.aclose()
+            first_start = server.starting
             server.state = ServerState.FAILED
             server.error = str(exc)
             # Not a warning: the front end reports failures (status), once.
             log.info("server %r failed to start: %s", server.name, exc)
+            if first_start and not server.awaited:
+                # Nobody waited for it: its cached tools were in the catalog; say they are gone.
+                self._notices.append(f"server {server.name!r} is not available: {exc}")
+                server.settled.set()
+                self._changed()
             server.settled.set()
             return None
         server.session = session
+        self._remember_catalog(server, session)
         server.state = ServerState.UP
         server.error = None
         up_since = time.monotonic()
@@ -292,7 +432,9 @@ class Fleet:
         name = server.name
 
         def tools_changed(tools: list[Tool]) -> None:
-            server.tools = tools
+            server.set_tools(tools)
+            if server.results is not None:
+                server.results.clear()  # the tools changed: their old results may not hold
             self._changed()
 
         roots = _roots_handler(config.roots) if config.roots else None
@@ -308,6 +450,30 @@ class Fleet:
             elicitation=elicitation,
             on_tools_changed=tools_changed,
         )
+
+    def _remember_catalog(self, server: _Server, session: ClientSession) -> None:
+        """Compare what the server lists with the cache: report a difference, save the truth."""
+        if self.catalog_cache is None:
+            return
+        info = session.server
+        if info is None:
+            return
+        listed = CachedCatalog(info.name, info.version, list(server.tools))
+        before = server.cached
+        if before is not None:
+            change = catalog_change(before.tools, listed.tools)
+            if change is None and (before.server_name, before.server_version) == (
+                info.name,
+                info.version,
+            ):
+                return
+            if change is not None and server.starting:
+                self._notices.append(
+                    f"server {server.name!r} lists other tools than it did last time "
+                    f"({change}); the tools are updated"
+                )
+        server.cached = listed
+        self.catalog_cache.save(server.name, server.config, listed)
 
     def _changed(self) -> None:
         if self.on_tools_changed is not None:

@@ -22,6 +22,35 @@ _ASCII_TO_LEGAL = bytes(code if chr(code) in _LEGAL else ord("_") for code in ra
 _STARTS = frozenset(string.ascii_letters + "_")
 
 
+__all__ = ["MAX_LENGTH", "SEPARATOR", "NameTable", "possible_owners"]
+
+
+def possible_owners(qualified: str, namespaces: Mapping[str, str]) -> list[str]:
+    """The servers that could own ``qualified``, known from their namespaces alone.
+
+    ``namespaces`` maps each server to its prefix (or its own name). A server's names all
+    start with its cleaned namespace (whole, or cut to at least 16 characters when hashed,
+    maybe behind a `_`) and `__`; a server with an empty namespace could own any name.
+    Every server whose tool could be spelt ``qualified`` (the tool itself, or a colliding
+    one) is in the list, so a catalog of just these names ``qualified`` as the whole would.
+    """
+    owners = []
+    for server, namespace in namespaces.items():
+        if not namespace:
+            owners.append(server)
+            continue
+        cleaned = _clean(namespace)
+        for form in (cleaned, f"_{cleaned}"):
+            shortest = min(len(form), 16)
+            if any(
+                qualified.startswith(f"{form[:cut]}{SEPARATOR}")
+                for cut in range(shortest, len(form) + 1)
+            ):
+                owners.append(server)
+                break
+    return owners
+
+
 class NameTable:
     """The qualified name of every (server, tool) pair, and the way back.
 

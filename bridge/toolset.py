@@ -90,6 +90,11 @@ class FleetToolset:
             return None
         return self._validators.get(entry.server, entry.tool.name, entry.tool.input_schema)
 
+    def take_notices(self) -> list[str]:
+        """What the fleet has to report since last asked (a catalog that differed from the
+        cache, a server that failed after the run went on); the loop's caller shows them."""
+        return self.fleet.take_notices()
+
     def server_of(self, name: str) -> str | None:
         entry = self.catalog.resolve(name)
         return entry.server if entry is not None else None

@@ -25,6 +25,7 @@ __all__ = [
     "PROVIDERS",
     "AgentConfig",
     "ApprovalPolicy",
+    "BreakerPolicy",
     "Capabilities",
     "Config",
     "GeminiConfig",
@@ -36,6 +37,7 @@ __all__ = [
     "ProviderConfig",
     "ProvidersConfig",
     "RestartPolicy",
+    "ResultCachePolicy",
     "ServerConfig",
     "ToolFilter",
 ]
@@ -194,6 +196,22 @@ class RestartPolicy(_Model):
     max_backoff: Seconds = 30.0
 
 
+class BreakerPolicy(_Model):
+    """A server's circuit breaker: after ``failures`` failed or timed-out calls in a row,
+    its calls fail at once for ``cooldown`` seconds; then one trial call decides."""
+
+    failures: int = Field(default=5, ge=1)
+    cooldown: Seconds = 30.0
+
+
+class ResultCachePolicy(_Model):
+    """Opt-in reuse of results, only for tools that declare ``readOnlyHint`` and
+    ``idempotentHint``: the same arguments within ``ttl`` seconds get the stored result."""
+
+    ttl: Seconds = 60.0
+    max_entries: int = Field(default=256, ge=1)
+
+
 class OAuthConfig(_Model):
     """OAuth for a remote server; every key optional (discovery and registration fill in).
 
@@ -264,6 +282,9 @@ class ServerConfig(_Model):
     roots: tuple[str, ...] = ()
     """Stored as URIs: plain paths become absolute ``file://`` URIs."""
     tools: ToolFilter = Field(default_factory=ToolFilter)
+    breaker: BreakerPolicy = Field(default_factory=BreakerPolicy)
+    cache: ResultCachePolicy | None = None
+    """None (the default) caches no results."""
     auth: OAuthConfig | None = None
     tls_verify: bool = True
     """OAuth settings for a ``url`` server (every remote server may answer 401 anyway)."""

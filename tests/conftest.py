@@ -39,6 +39,12 @@ def python() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _own_cache_dir(monkeypatch, tmp_path_factory):
+    """Each test gets an empty XDG cache (the catalog cache), never the user's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
+@pytest.fixture(autouse=True)
 def _forget_secrets():
     """Each test starts with an empty secret registry (config/secrets.py is process-wide)."""
     from config.secrets import forget_all
