@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     servers = commands.add_parser("servers", help="start the fleet and show each server's state")
     _config_option(servers)
     servers.add_argument("--json", action="store_true", help="print JSON")
+    servers.add_argument(
+        "--tools",
+        action="store_true",
+        help="show each tool's call log instead: calls, errors, cache hits, p50/p95/p99 latency",
+    )
 
     config = commands.add_parser("config", help="check or show the configuration")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)

@@ -1,12 +1,19 @@
-"""``agent servers``: start the fleet and show what each server is doing."""
+"""``agent servers``: start the fleet and show what each server is doing (``--tools``: the
+call log of each tool)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from agent import __version__, interrupts
 from agent.terminal import clean, dumps
+
+if TYPE_CHECKING:
+    from bridge.calllog import ToolStats
+    from bridge.fleet import ServerStatus
 
 __all__ = ["show_servers"]
 
@@ -16,21 +23,34 @@ def show_servers(options: argparse.Namespace) -> int:
 
 
 async def _show(options: argparse.Namespace) -> int:
+    from bridge.catalog_cache import CatalogCache
     from bridge.fleet import Fleet
     from config import load
 
     # Not running_fleet: it reports failed servers on stderr, and the table already does.
     config = load(options.config)
-    async with Fleet(config.servers, client_version=__version__) as fleet:
+    fleet = Fleet(config.servers, client_version=__version__, catalog_cache=CatalogCache())
+    async with fleet:
         rows = fleet.status()
+        stats = fleet.call_stats(every_tool=True)
     if options.json:
-        print(dumps([dataclasses.asdict(row) for row in rows], indent=2))
-        return 0
+        if options.tools:
+            print(dumps([_stats_json(row) for row in stats], indent=2))
+        else:
+            print(dumps([dataclasses.asdict(row) for row in rows], indent=2))
+    elif options.tools:
+        _print_table(_tool_table(stats))
+    else:
+        _print_table(_server_table(rows))
+    return 0 if all(row.state.value == "up" for row in rows) else 1
+
+
+def _server_table(rows: list[ServerStatus]) -> list[Sequence[str]]:
     header = (
         "SERVER", "TRANSPORT", "STATE", "PROTOCOL", "IMPLEMENTATION", "TOOLS", "CALLS", "MEDIAN",
-        "ERROR",
+        "BREAKER", "ERROR",
     )  # fmt: skip
-    table = [header]
+    table: list[Sequence[str]] = [header]
     for row in rows:
         implementation = (
             f"{row.server_name} {row.server_version}".strip() if row.server_name else ""
@@ -46,12 +66,45 @@ async def _show(options: argparse.Namespace) -> int:
                 clean(implementation),
                 str(row.tool_count),
                 str(row.calls),
-                f"{row.median_ms:.1f} ms" if row.median_ms is not None else "-",
+                _ms(row.median_ms),
+                row.breaker,
                 error,
             )
         )
-    widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
+    return table
+
+
+def _tool_table(stats: list[ToolStats]) -> list[Sequence[str]]:
+    header = ("SERVER", "TOOL", "CALLS", "ERRORS", "CACHED", "P50", "P95", "P99")
+    table: list[Sequence[str]] = [header]
+    for row in stats:
+        errors = f"{row.errors} ({row.error_rate:.0%})" if row.calls else "0"
+        table.append(
+            (
+                clean(row.server),
+                clean(row.tool),
+                str(row.calls),
+                errors,
+                str(row.cached),
+                _ms(row.p50_ms),
+                _ms(row.p95_ms),
+                _ms(row.p99_ms),
+            )
+        )
+    return table
+
+
+def _stats_json(row: ToolStats) -> dict[str, object]:
+    return {**dataclasses.asdict(row), "error_rate": row.error_rate}
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.1f} ms" if value is not None else "-"
+
+
+def _print_table(table: list[Sequence[str]]) -> None:
+    """Columns padded to their widest cell; the last one is left ragged."""
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
     for line in table:
         cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
         print("  ".join([*cells, line[-1]]).rstrip())
-    return 0 if all(row.state.value == "up" for row in rows) else 1

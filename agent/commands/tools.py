@@ -27,7 +27,8 @@ def list_tools(options: argparse.Namespace) -> int:
 async def _list_tools(options: argparse.Namespace) -> int:
     from config import load
 
-    async with running_fleet(load(options.config)) as toolset:
+    # The truth, not the cache: wait for every server.
+    async with running_fleet(load(options.config), wait_for_cached=True) as toolset:
         entries = list(toolset.catalog)
     if options.json:
         rows: list[dict[str, Any]] = []
@@ -113,7 +114,8 @@ async def _call_tool(options: argparse.Namespace, arguments: dict[str, Any]) -> 
     from config import load
 
     config = load(options.config)
-    async with running_fleet(config) as toolset:
+    # Only the server that owns the tool is started; the others stay down.
+    async with running_fleet(config, for_tool=options.tool) as toolset:
         entry = toolset.catalog.resolve(options.tool)
         if entry is None:
             known = ", ".join(entry.qualified for entry in toolset.catalog)
