@@ -7,12 +7,14 @@ for its types.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from bridge.mcp import CallResult, ProgressCallback
 from bridge.results import DEFAULT_RESULT_LIMIT
-from bridge.validation import ArgumentValidator
-from providers.types import ToolSpec
+
+if TYPE_CHECKING:  # validation imports jsonschema: not before the TUI's first paint
+    from bridge.mcp import CallResult, ProgressCallback
+    from bridge.validation import ArgumentValidator
+    from providers.types import ToolSpec
 
 __all__ = ["LoopSettings", "ToolMode", "Toolset"]
 

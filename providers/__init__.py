@@ -4,6 +4,7 @@ Importing this package loads no vendor SDK; ``create`` imports the one adapter i
 """
 
 from providers.base import Provider, create, parse_model, provider_names, register
+from providers.discovery import DEFAULT_MODELS, discover_model
 from providers.errors import (
     ContextTooLongError,
     ModelNotFoundError,
@@ -38,6 +39,7 @@ from providers.types import (
 )
 
 __all__ = [
+    "DEFAULT_MODELS",
     "AssistantMessage",
     "AudioPart",
     "Capabilities",
@@ -68,6 +70,7 @@ __all__ = [
     "Usage",
     "UserMessage",
     "create",
+    "discover_model",
     "parse_model",
     "provider_names",
     "register",

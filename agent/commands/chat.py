@@ -24,7 +24,7 @@ async def _chat(options: argparse.Namespace) -> int:
 
     # Everything a person can get wrong is checked before the screen switches over.
     config = load(options.config)
-    spec = choose_model(config, options.model)
+    spec = await choose_model(config, options.model)
     parse_model(spec)
     directory = sessions_dir()
     if options.resume is None:

@@ -32,19 +32,22 @@ from agent.tui.transcript import Transcript
 from agent.tui.turn import TurnView
 from bridge import events as ev
 from bridge.approval import ApprovalRequest, Decision, Policy
-from bridge.fleet import ServerHandlers, ServerState
+from bridge.fleet import ServerHandlers
 from config.errors import HostError
 from providers.types import Message, Usage, UserMessage
 
 if TYPE_CHECKING:
     from bridge.loop import LoopSettings
     from bridge.toolset import FleetToolset
+    from providers.base import Provider
 
 __all__ = ["ChatApp", "Connector", "ModelFactory"]
 
 # The loop and the toolset are imported after the first paint (they take ~0.15 s).
-Connector = Callable[[ServerHandlers], AbstractAsyncContextManager[tuple[Any, "FleetToolset"]]]
-ModelFactory = Callable[[str], Awaitable[Any]]
+Connector = Callable[
+    [ServerHandlers], AbstractAsyncContextManager[tuple["Provider", "FleetToolset"]]
+]
+ModelFactory = Callable[[str], Awaitable["Provider"]]
 PANEL_MIN_WIDTH = 110  # narrower terminals start with the fleet panel hidden
 SHUTDOWN_TIMEOUT = 15.0
 
@@ -64,7 +67,7 @@ class ChatApp(App[None]):
 
     def __init__(
         self,
-        provider: Any = None,
+        provider: Provider | None = None,
         toolset: FleetToolset | None = None,
         *,
         connect: Connector | None = None,
@@ -81,8 +84,8 @@ class ChatApp(App[None]):
         self.toolset = toolset
         self.connect = connect
         self.models = models
-        self.model_label = model_label or f"{getattr(provider, 'name', '?')}:" + str(
-            getattr(provider, "model", "?")
+        self.model_label = model_label or (
+            f"{provider.name}:{provider.model}" if provider is not None else "?"
         )
         self.settings = settings
         self.policy = policy or Policy()
@@ -146,27 +149,24 @@ class ChatApp(App[None]):
             elicitation=self.elicit,
         )
         try:
+            # The connector owns the model and the fleet: it closes both on the way out.
             async with self.connect(handlers) as (provider, toolset):
                 self.provider, self.toolset = provider, toolset
                 await self._report_fleet(toolset)
                 self.refresh_panel()
-                try:
-                    await self._release.wait()
-                finally:
-                    if self.provider is not None:
-                        await self.provider.aclose()
+                await self._release.wait()
         except HostError as exc:
             await self.notice(f"could not start: {exc}", error=True)
 
-    async def _current_provider(self) -> Any:
+    async def _current_provider(self) -> Provider:
+        assert self.provider is not None, "no model yet"
         return self.provider
 
     async def _report_fleet(self, toolset: FleetToolset) -> None:
-        for row in toolset.fleet.status():
-            if row.state is not ServerState.UP:
-                await self.notice(f"server `{row.name}` is not available: {row.last_error}")
-        for note in toolset.catalog.notes:
-            await self.notice(note)
+        from bridge.host import fleet_problems
+
+        for line in fleet_problems(toolset):
+            await self.notice(line)
 
     # -- turns ---------------------------------------------------------------------------
 
@@ -191,7 +191,7 @@ class ChatApp(App[None]):
     async def _run_turn(self) -> None:
         from bridge.loop import LoopSettings, run
 
-        assert self.toolset is not None
+        assert self.provider is not None and self.toolset is not None
         settings = self.settings or LoopSettings()
         view = TurnView(self.transcript, self.model_label)
         self.sub_title = f"{self.model_label} · working…"
@@ -200,10 +200,7 @@ class ChatApp(App[None]):
                                    policy=self.policy, approver=self.approve):  # fmt: skip
                 await view.show(event)
                 if isinstance(event, ev.TurnFinished) and event.usage is not None:
-                    self.usage = Usage(
-                        self.usage.input_tokens + event.usage.input_tokens,
-                        self.usage.output_tokens + event.usage.output_tokens,
-                    )
+                    self.usage += event.usage
                     self.refresh_panel()
         except asyncio.CancelledError:
             await view.cancelled()
