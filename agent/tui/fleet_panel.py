@@ -64,6 +64,8 @@ class FleetPanel(Static):
         detail = f"{row.transport} · {row.tool_count} tools · {row.calls} calls"
         if row.median_ms is not None:
             detail += f" · {row.median_ms:.0f} ms"
+        if row.breaker != "closed":  # its calls fail at once: the person should see why
+            detail += f" · breaker {row.breaker}"
         table.add_row("", Text(detail, style="dim"))
         if row.last_error:
             error = sanitize(row.last_error)

@@ -135,3 +135,21 @@ def test_servers_shows_the_breaker_and_tools_shows_the_call_log(tmp_path):
         ("one", "echo", 0, None),
         ("one", "lookup", 0, None),
     ]
+
+
+def test_the_chat_side_panel_shows_an_open_breaker():
+    from rich.console import Console
+
+    from agent.tui.fleet_panel import FleetPanel
+    from bridge.fleet import ServerState, ServerStatus
+
+    def shown(breaker: str) -> str:
+        row = ServerStatus(
+            "box", "stdio", ServerState.UP, None, None, None, 3, None, 7, 1.0, 0, breaker
+        )
+        console = Console(width=80, record=True)
+        console.print(FleetPanel._server(row))
+        return console.export_text()
+
+    assert "breaker open" in shown("open")
+    assert "breaker" not in shown("closed")
