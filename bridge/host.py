@@ -172,19 +172,28 @@ class Host:
         return provider
 
     def run(self, messages: list[Message]) -> AsyncIterator[ev.Event]:
-        """The loop's events for one run over ``messages`` (extended in place)."""
-        from bridge.loop import run
+        """The loop's events for one run over ``messages`` (extended in place).
 
+        What the fleet learns meanwhile (a catalog that differed from its cache, a server
+        that failed after the run went on without it) comes as ``Notice`` events.
+        """
         if self.provider is None or self.toolset is None:
             raise RuntimeError("Host.run() outside Host.start()")
-        return run(
-            self.provider,
-            self.toolset,
-            messages,
-            self.settings,
-            policy=self.policy,
-            approver=self.approver,
+        return self._run(self.provider, self.toolset, messages)
+
+    async def _run(
+        self, provider: Provider, toolset: FleetToolset, messages: list[Message]
+    ) -> AsyncIterator[ev.Event]:
+        from bridge.loop import run
+
+        events = run(
+            provider, toolset, messages, self.settings, policy=self.policy, approver=self.approver
         )
+        async for event in events:
+            if not isinstance(event, ev.RunFinished):  # ``done`` stays the last event
+                for notice in toolset.take_notices():
+                    yield ev.Notice(notice)
+            yield event
 
     def problems(self) -> list[str]:
         """What the person should know about the fleet now (see ``fleet_problems``)."""

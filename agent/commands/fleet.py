@@ -37,6 +37,7 @@ async def running_fleet(
     """
     from bridge.catalog_cache import CatalogCache
     from bridge.fleet import Fleet, ServerState
+    from bridge.host import fleet_problems
     from bridge.toolset import FleetToolset
 
     fleet = Fleet(
@@ -56,20 +57,14 @@ async def running_fleet(
         fleet.on_tools_changed = toolset.refresh  # tools/list_changed updates the catalog live
         rows = fleet.status()
         live = (ServerState.UP, ServerState.STARTING)  # starting: not waited for, or not begun
-        for row in rows:
-            if row.state not in live:
-                # The error may quote the server's own output, or echo a header it was sent.
-                print(
-                    clean(f"agent: server {row.name!r} is not available: {row.last_error}"),
-                    file=sys.stderr,
-                )
+        # The error may quote the server's own output, or echo a header it was sent.
+        for line in fleet_problems(toolset):  # the words the chat shows too
+            print(clean(f"agent: {line}"), file=sys.stderr)
         if require_servers and rows and not any(r.state in live for r in rows):
             raise NoServerAvailableError(
                 "no server of the fleet could be started; fix the errors above "
                 "(`agent config check` validates the config)"
             )
-        for note in toolset.catalog.notes:
-            print(clean(f"agent: {note}"), file=sys.stderr)
         yield toolset
         for notice in fleet.take_notices():  # what no event stream took: not lost unsaid
             print(clean(f"agent: {notice}"), file=sys.stderr)
