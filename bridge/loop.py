@@ -191,7 +191,8 @@ async def _run_calls(
 ) -> AsyncIterator[ev.Event]:
     """Run the calls of one turn (concurrently unless ``parallel_tool_calls`` is off).
 
-    Results go back in the model's order, whatever order they finish in.
+    Each call's ``ToolCallFinished`` comes as it ends (a front end shows a finished call as
+    finished while its sibling runs); results go into history in the model's order.
     """
     queue: asyncio.Queue[ev.Event] = asyncio.Queue()
     images = state.capabilities.images and not state.text_mode
@@ -202,6 +203,7 @@ async def _run_calls(
             toolset, call, settings, policy, approver, failures, queue, images
         )
         finished[call.id] = outcome
+        queue.put_nowait(outcome.event)
 
     async def all_calls() -> None:
         if settings.parallel_tool_calls:
@@ -233,7 +235,6 @@ async def _run_calls(
         raise
     for call in assistant.tool_calls:
         messages.append(finished[call.id].message)
-        yield finished[call.id].event
 
 
 def _with_unique_ids(message: AssistantMessage) -> AssistantMessage:
@@ -278,7 +279,7 @@ async def _one_call(
     queue: asyncio.Queue[ev.Event],
     images: bool,
 ) -> _Outcome:
-    started = time.monotonic()
+    started = time.monotonic()  # reset once approved: the person's time is not the call's
 
     def finish(status: ev.ToolStatus, result: CallResult) -> _Outcome:
         parts = to_parts(result, images=images, limit=settings.result_limit)
@@ -306,6 +307,7 @@ async def _one_call(
     request = ApprovalRequest("tool", call.name, arguments, server)
     if not await policy.decide(request, approver):
         return error(f"the user denied the call to {call.name}; do not retry it", "denied")
+    started = time.monotonic()
     queue.put_nowait(ev.ToolCallStarted(call.id, call.name, arguments, server))
 
     def progress(update: Progress) -> None:
