@@ -124,12 +124,14 @@ class Host:
         ``elicitation`` answers servers' questions, ``on_sampling`` hears each sampling
         request's outcome.
         """
-        from bridge.fleet import ServerHandlers
-        from bridge.sampling import sampling_handler
         from providers.settings import preload
 
-        self.approver = approver
+        # First of all: the SDK import is the longest step; the rest overlaps it.
         self._sdk = asyncio.create_task(asyncio.to_thread(preload, self.spec))
+        from bridge.fleet import ServerHandlers
+        from bridge.sampling import sampling_handler
+
+        self.approver = approver
         sampling = sampling_handler(self._model, self.policy, approver, report=on_sampling)
         handlers = ServerHandlers(sampling=sampling, elicitation=elicitation)
         try:
