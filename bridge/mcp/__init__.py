@@ -3,6 +3,7 @@
 from bridge.mcp.jsonrpc import Connection
 from bridge.mcp.session import (
     LATEST_PROTOCOL_VERSION,
+    MODERN_PROTOCOL_VERSION,
     SUPPORTED_PROTOCOL_VERSIONS,
     ClientSession,
 )
@@ -12,6 +13,7 @@ from bridge.mcp.types import CallResult, Progress, ProgressCallback, ServerInfo,
 
 __all__ = [
     "LATEST_PROTOCOL_VERSION",
+    "MODERN_PROTOCOL_VERSION",
     "SUPPORTED_PROTOCOL_VERSIONS",
     "CallResult",
     "ClientSession",

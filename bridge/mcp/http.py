@@ -2,9 +2,11 @@
 
 Every message is its own POST. A request's answer comes back as JSON or as an SSE stream
 that may carry server requests and notifications first; a stream that drops before the
-answer is resumed by GET with ``Last-Event-ID``. A lost session is re-initialized
-transparently and calls that are safe to repeat are repeated. Requests are posted from
-their own tasks so the engine's timeouts cover the whole wait.
+answer is resumed by GET with ``Last-Event-ID``. A lost session fails its requests with
+``SessionLostError``: the session, not the transport, runs the handshake again. Each POST
+carries the headers MCP mirrors from its message (``Mcp-Method``, ``Mcp-Name``, the
+protocol version, a tool's ``Mcp-Param-*``). Requests are posted from their own tasks so
+the engine's timeouts cover the whole wait.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
+from bridge.mcp.headers import PROTOCOL_VERSION, param_headers, standard_headers
 from bridge.mcp.sse import Event, parse_events
-from bridge.mcp.transport import Message, TransportFailure
+from bridge.mcp.transport import Message, ParamHeaderMaps, SessionLostError, TransportFailure
 from config.secrets import mask
 
 if TYPE_CHECKING:
@@ -26,23 +29,10 @@ if TYPE_CHECKING:
 
     from bridge.mcp.legacy_sse import LegacySSETransport
 
-__all__ = ["SAFE_TO_REPEAT", "StreamableHTTPTransport"]
+__all__ = ["StreamableHTTPTransport"]
 
 log = logging.getLogger(__name__)
 
-# Methods without effects: repeated after a lost session instead of failed.
-SAFE_TO_REPEAT = frozenset(
-    {
-        "ping",
-        "tools/list",
-        "resources/list",
-        "resources/templates/list",
-        "resources/read",
-        "prompts/list",
-        "prompts/get",
-        "completion/complete",
-    }
-)
 FALLBACK_STATUSES = frozenset({400, 404, 405})
 MAX_RESUMES = 5
 DEFAULT_RETRY_MS = 1000
@@ -81,9 +71,9 @@ class StreamableHTTPTransport:
         self._client: httpx.AsyncClient | None = None
         self._inbox: Inbox = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._initialize: Message | None = None
-        self._reinit_lock = asyncio.Lock()
-        self._reinits = 0
+        self._posts: dict[Any, asyncio.Task[Any]] = {}
+        self.stateless = False
+        self._param_maps: ParamHeaderMaps = {}
         self._legacy: LegacySSETransport | None = None
         self._closed = False
         self._end = ""
@@ -113,9 +103,16 @@ class StreamableHTTPTransport:
             return
         method = message.get("method")
         if "id" in message and isinstance(method, str):
-            if method == "initialize":
-                self._initialize = message
-            self._spawn(self._request(message))
+            self._posts[message["id"]] = self._spawn(self._request(message))
+            return
+        if self.stateless and method is not None:
+            # 2026-07-28 has no notifications from the client over HTTP: a cancellation
+            # is said by closing the request's own stream.
+            if method == "notifications/cancelled":
+                params = message.get("params") or {}
+                post = self._posts.get(params.get("requestId"))
+                if post is not None:
+                    post.cancel()
             return
         await self._notify(message)
         if method == "notifications/initialized":
@@ -144,14 +141,30 @@ class StreamableHTTPTransport:
     def describe_end(self) -> str:
         return f" ({self._end})" if self._end else ""
 
+    # -- WireHints ---------------------------------------------------------------------
+
+    def negotiated(self, version: str, *, stateless: bool) -> None:
+        """Mirror the session's protocol version on every later request."""
+        self.protocol_version = version
+        self.stateless = stateless
+        if stateless:
+            self.session_id = None  # 2026-07-28 has no sessions, whatever a server sends
+
+    def route_params(self, maps: ParamHeaderMaps) -> None:
+        """The ``Mcp-Param-*`` headers of each tool's calls."""
+        self._param_maps = dict(maps)
+
     # -- requests ----------------------------------------------------------------------
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
-    def _headers(self, *, stream_only: bool = False) -> dict[str, str]:
+    def _headers(
+        self, message: Message | None = None, *, stream_only: bool = False
+    ) -> dict[str, str]:
         headers = dict(self.headers)
         headers["Accept"] = (
             "text/event-stream" if stream_only else "application/json, text/event-stream"
@@ -159,7 +172,16 @@ class StreamableHTTPTransport:
         if self.session_id is not None:
             headers["Mcp-Session-Id"] = self.session_id
         if self.protocol_version is not None:
-            headers["MCP-Protocol-Version"] = self.protocol_version
+            headers[PROTOCOL_VERSION] = self.protocol_version
+        if message is not None:
+            # The message's own _meta version wins: a discover probe states its own.
+            headers.update(standard_headers(message))
+            params = message.get("params")
+            if message.get("method") == "tools/call" and isinstance(params, dict):
+                header_map = self._param_maps.get(str(params.get("name")))
+                arguments = params.get("arguments")
+                if header_map and isinstance(arguments, dict):
+                    headers.update(param_headers(header_map, arguments))
         return headers
 
     async def _request(self, message: Message) -> None:
@@ -167,6 +189,11 @@ class StreamableHTTPTransport:
 
         try:
             answer = await self._exchange(message)
+        except asyncio.CancelledError:
+            if self._closed:
+                raise
+            # Cancelled by the session (stateless cancellation): the engine has moved on.
+            return
         except _Fallback:
             await self._fall_back(message)
             return
@@ -181,15 +208,17 @@ class StreamableHTTPTransport:
                 error = ServerStartError(str(error))
             self._inbox.put_nowait(TransportFailure(message["id"], error))
             return
+        finally:
+            self._posts.pop(message["id"], None)
         self._inbox.put_nowait(answer)
 
-    async def _exchange(self, message: Message, *, repeated: bool = False) -> Message:
+    async def _exchange(self, message: Message) -> Message:
         """POST a request; deliver whatever comes before its answer; return the answer."""
         assert self._client is not None, "start() first"
         method = str(message.get("method"))
         stale = self.session_id
         request = self._client.build_request(
-            "POST", self.url, json=message, headers=self._headers()
+            "POST", self.url, json=message, headers=self._headers(message)
         )
         response = await self._client.send(request, stream=True)
         handed_off = False
@@ -200,32 +229,26 @@ class StreamableHTTPTransport:
                     if response.status_code in FALLBACK_STATUSES:
                         raise _Fallback
                 if stale is not None and _session_lost(response.status_code, body):
-                    lost = True
-                else:
+                    self._lose_session(stale)
+                    raise SessionLostError(f"server {self.name!r} lost the session")
+                answer = _error_answer(body, message["id"])
+                if answer is None:
                     raise _http_error(self.name, response.status_code, body)
-            else:
-                lost = False
-                if method == "initialize":
-                    self.session_id = response.headers.get("mcp-session-id")
-                answer, resume, handed_off = await self._read_answer(response, message["id"])
+                return answer  # a JSON-RPC error sent with an HTTP error status
+            if method == "initialize":
+                self.session_id = response.headers.get("mcp-session-id")
+            answer, resume, handed_off = await self._read_answer(response, message["id"])
         finally:
             if not handed_off:
                 await response.aclose()
-        if lost:
-            await self._reinitialize(stale)
-            if method in SAFE_TO_REPEAT and not repeated:
-                return await self._exchange(message, repeated=True)
-            raise ConnectionClosedError(
-                f"server {self.name!r} lost its session and a new one was started; {method} "
-                "was not repeated because it may have had effects: try again"
-            )
         if answer is None:
             answer = await self._resume(message["id"], resume)
-        if method == "initialize":
-            result = answer.get("result")
-            if isinstance(result, dict):
-                self.protocol_version = result.get("protocolVersion")
         return answer
+
+    def _lose_session(self, stale: str) -> None:
+        if self.session_id == stale:  # a newer session may already be in place
+            self.session_id = None
+            self.protocol_version = None
 
     async def _read_answer(
         self, response: httpx.Response, request_id: Any
@@ -327,7 +350,9 @@ class StreamableHTTPTransport:
 
         stale = self.session_id
         try:
-            response = await self._client.post(self.url, json=message, headers=self._headers())
+            response = await self._client.post(
+                self.url, json=message, headers=self._headers(message)
+            )
         except httpx.HTTPError as exc:
             raise ConnectionClosedError(
                 f"server {self.name!r} at {self.url}: {_describe(exc)}"
@@ -335,26 +360,9 @@ class StreamableHTTPTransport:
         if response.status_code < 400:
             return
         if stale is not None and _session_lost(response.status_code, response.text):
-            await self._reinitialize(stale)
-            return
+            self._lose_session(stale)
+            raise SessionLostError(f"server {self.name!r} lost the session")
         raise _http_error(self.name, response.status_code, response.text)
-
-    async def _reinitialize(self, stale: str | None) -> None:
-        """Start a new session with the original initialize, once for many callers."""
-        async with self._reinit_lock:
-            if self.session_id != stale or self._initialize is None:
-                return  # another caller already did it
-            log.warning("server %r lost its session; starting a new one", self.name)
-            self._reinits += 1
-            self.session_id = None
-            self.protocol_version = None
-            message = dict(self._initialize, id=f"reinitialize-{self._reinits}")
-            answer = await self._exchange(message)
-            if "error" in answer:
-                raise ConnectionClosedError(
-                    f"server {self.name!r} refused a new session: {answer['error']}"
-                )
-            await self._notify({"jsonrpc": "2.0", "method": "notifications/initialized"})
 
     # -- the server's own stream -------------------------------------------------------
 
@@ -405,6 +413,17 @@ class StreamableHTTPTransport:
             await self._legacy.send(initialize)
         except MCPError as exc:
             self._inbox.put_nowait(TransportFailure(initialize["id"], exc))
+
+
+def _error_answer(body: str, request_id: Any) -> Message | None:
+    """The JSON-RPC error response in an HTTP error's body, when it answers this request."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("id") == request_id and "error" in data:
+        return data
+    return None
 
 
 def _session_lost(status: int, body: str) -> bool:

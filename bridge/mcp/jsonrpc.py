@@ -41,6 +41,7 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+_NEVER_CANCELLED = frozenset({"initialize", "server/discover"})
 
 # Bounded renderings of what a peer sent, for messages: a hostile value may be huge or deep.
 _repr = reprlib.Repr()
@@ -229,7 +230,8 @@ class Connection:
         await self.transport.send(message)
 
     def _cancel_remote(self, request_id: int | str, method: str, reason: str) -> None:
-        if method == "initialize" or self._error is not None or self._closing:
+        # The spec forbids cancelling the negotiation itself.
+        if method in _NEVER_CANCELLED or self._error is not None or self._closing:
             return
         self._spawn(
             self.notify("notifications/cancelled", {"requestId": request_id, "reason": reason}),

@@ -1,4 +1,7 @@
-"""An MCP client session on one transport: the handshake and the methods the host uses."""
+"""An MCP client session on one transport: negotiation, the handshake, and the methods
+the host uses. A session speaks 2026-07-28 (stateless) when the server offers it and the
+``initialize`` family otherwise; it runs the handshake again when the server loses it.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,64 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bridge.errors import MCPError, ProtocolError, ServerStartError
+from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
+from bridge.mcp.headers import invalid_param_header, param_header_map
+from bridge.mcp.input_required import MAX_ROUNDS, is_input_required, retry_params
 from bridge.mcp.jsonrpc import Connection, RequestHandler, json_kind
-from bridge.mcp.transport import Transport
+from bridge.mcp.negotiation import (
+    HANDSHAKE_VERSIONS,
+    MODERN_VERSION,
+    MODERN_VERSIONS,
+    mutual_modern_version,
+    read_discover,
+    read_initialize,
+    should_fall_back,
+)
+from bridge.mcp.transport import ParamHeaderMaps, SessionLostError, Transport, WireHints
 from bridge.mcp.types import CallResult, ProgressCallback, ServerInfo, Tool
 
-__all__ = ["LATEST_PROTOCOL_VERSION", "SUPPORTED_PROTOCOL_VERSIONS", "ClientSession"]
+__all__ = [
+    "LATEST_PROTOCOL_VERSION",
+    "MODERN_PROTOCOL_VERSION",
+    "SAFE_TO_REPEAT",
+    "SUPPORTED_PROTOCOL_VERSIONS",
+    "ClientSession",
+]
 
 log = logging.getLogger(__name__)
 server_log = logging.getLogger("bridge.mcp.server")
 
-LATEST_PROTOCOL_VERSION = "2025-11-25"
-SUPPORTED_PROTOCOL_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
+LATEST_PROTOCOL_VERSION = HANDSHAKE_VERSIONS[0]
+"""The newest version of the ``initialize`` family (what ``initialize`` offers)."""
+SUPPORTED_PROTOCOL_VERSIONS = HANDSHAKE_VERSIONS
+MODERN_PROTOCOL_VERSION = MODERN_VERSION
+PROBE_TIMEOUT = 2.0
+"""How long a ``server/discover`` probe waits before taking the server for a legacy one.
+
+Short, because some legacy stdio servers never answer a method they do not know, and
+every start would pay it. A stateless server too slow for it is still served: the SDKs
+that speak 2026-07-28 speak the handshake family too, and one that speaks only 2026-07-28
+answers ``initialize`` with -32022, which sends the session back to ``server/discover``."""
+
+# The _meta envelope of every 2026-07-28 request.
+META_VERSION = "io.modelcontextprotocol/protocolVersion"
+META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
+META_CLIENT = "io.modelcontextprotocol/clientInfo"
+META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
+
+# Methods without effects: repeated after the server lost its session instead of failed.
+SAFE_TO_REPEAT = frozenset(
+    {
+        "ping",
+        "tools/list",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "prompts/list",
+        "prompts/get",
+        "completion/complete",
+    }
+)
 
 _LOG_LEVELS = {
     "debug": logging.DEBUG,
@@ -36,12 +85,14 @@ Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class ClientSession:
-    """One initialized MCP session.
+    """One MCP session.
 
-    ``roots``, ``sampling`` and ``elicitation`` are handlers for the server's requests;
-    each capability is declared only when its handler is given. ``on_tools_changed``
-    receives the fresh list after ``notifications/tools/list_changed`` (a burst of those
-    notifications costs one or two re-lists).
+    ``protocol`` is ``"auto"`` (probe ``server/discover``, fall back to ``initialize``),
+    or one version to speak and no other. ``roots``, ``sampling`` and ``elicitation``
+    answer the server's requests (in 2026-07-28, its ``inputRequests``); each capability
+    is declared only when its handler is given. ``on_tools_changed`` receives the fresh
+    list after ``notifications/tools/list_changed`` (a burst costs one or two re-lists);
+    in 2026-07-28 those come on a ``subscriptions/listen`` stream the session opens.
     """
 
     def __init__(
@@ -55,30 +106,41 @@ class ClientSession:
         sampling: Handler | None = None,
         elicitation: Handler | None = None,
         on_tools_changed: ToolsChanged | None = None,
+        protocol: str = "auto",
     ) -> None:
+        if protocol != "auto" and protocol not in (*MODERN_VERSIONS, *HANDSHAKE_VERSIONS):
+            raise ValueError(f"unknown MCP protocol version {protocol!r}")
         self.name = name
         self.transport = transport
+        self.protocol = protocol
         self.client_info = {"name": client_name, "version": client_version}
         self.on_tools_changed = on_tools_changed
         self.server: ServerInfo | None = None
         self.tools: list[Tool] = []
+        self.stateless = False
+        # 2026-07-28 sends server logs only to requests that ask: ask for what the
+        # handshake family sends unasked, at the level the host shows them.
+        self.log_level: str | None = "info"
         self._relist: asyncio.Task[None] | None = None
         self._relist_again = False
-        handlers: dict[str, RequestHandler] = {"ping": _pong}
+        self._listen: asyncio.Task[None] | None = None
+        self._generation = 0
+        self._renewing = asyncio.Lock()
+        self.handlers: dict[str, RequestHandler] = {}
         self.capabilities: dict[str, Any] = {}
         if roots is not None:
-            handlers["roots/list"] = roots
+            self.handlers["roots/list"] = roots
             self.capabilities["roots"] = {"listChanged": True}
         if sampling is not None:
-            handlers["sampling/createMessage"] = sampling
+            self.handlers["sampling/createMessage"] = sampling
             self.capabilities["sampling"] = {}
         if elicitation is not None:
-            handlers["elicitation/create"] = elicitation
+            self.handlers["elicitation/create"] = elicitation
             self.capabilities["elicitation"] = {"form": {}, "url": {}}
         self.connection = Connection(
             transport,
             name=name,
-            request_handlers=handlers,
+            request_handlers={"ping": _pong, **self.handlers},
             notification_handlers={
                 "notifications/tools/list_changed": self._tools_changed,
                 "notifications/message": self._server_log,
@@ -87,13 +149,13 @@ class ClientSession:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    async def open(self, timeout: float = 30.0) -> ServerInfo:  # noqa: ASYNC109 - one bound for start + handshake
-        """Start the transport and run the handshake, all within ``timeout`` seconds."""
+    async def open(self, timeout: float = 30.0) -> ServerInfo:  # noqa: ASYNC109 - one bound for start + negotiation
+        """Start the transport and negotiate, all within ``timeout`` seconds."""
         try:
             async with asyncio.timeout(timeout):
                 await self.transport.start()
                 self.connection.start()
-                self.server = await self._initialize()
+                self.server = await self._negotiate(timeout)
         except TimeoutError:
             await self.aclose()
             raise ServerStartError(
@@ -112,9 +174,13 @@ class ClientSession:
         return self.server
 
     async def aclose(self) -> None:
-        if self._relist is not None:
-            self._relist.cancel()
+        for task in (self._relist, self._listen):
+            if task is not None:
+                task.cancel()
         await self.connection.aclose()
+        for task in (self._relist, self._listen):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
 
     async def __aenter__(self) -> ClientSession:
         return self
@@ -122,46 +188,100 @@ class ClientSession:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _initialize(self) -> ServerInfo:
+    # -- negotiation -----------------------------------------------------------------
+
+    async def _negotiate(self, budget: float) -> ServerInfo:
+        if self.protocol in HANDSHAKE_VERSIONS:
+            return await self._initialize(self.protocol)
+        version = self.protocol if self.protocol != "auto" else MODERN_VERSION
+        # A legacy stdio server may never answer an unknown method: keep time for initialize.
+        probe: float | None = min(PROBE_TIMEOUT, budget / 2)
+        for attempt in range(2):
+            try:
+                result = await self.connection.request(
+                    "server/discover", {"_meta": self._meta(version)}, timeout=probe
+                )
+            except MCPError as exc:
+                mutual = mutual_modern_version(exc)
+                if mutual is not None and attempt == 0:
+                    version = mutual  # the server named a version we share: once more
+                    continue
+                if self.protocol != "auto" or not should_fall_back(exc):
+                    raise
+                log.debug("server %r: no server/discover (%s); initializing", self.name, exc)
+                try:
+                    return await self._initialize(LATEST_PROTOCOL_VERSION)
+                except MCPError as refused:
+                    # -32022 to initialize: a stateless-only server that was slow to answer
+                    # the probe. Ask it again, this time waiting as long as the start may.
+                    mutual = mutual_modern_version(refused)
+                    if mutual is None or attempt != 0:
+                        raise
+                    version, probe = mutual, None
+                    continue
+            info = read_discover(self.name, result, version)
+            if info is None:
+                if self.protocol != "auto":
+                    raise ProtocolError(f"server {self.name!r} does not speak MCP {self.protocol}")
+                return await self._initialize(LATEST_PROTOCOL_VERSION)
+            self.stateless = True
+            self._hint_transport(info.protocol_version)
+            if self.on_tools_changed is not None and _lists_changes(info):
+                self._listen = asyncio.get_running_loop().create_task(self._listen_for_changes())
+            return info
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    async def _initialize(self, offered: str) -> ServerInfo:
         result = await self.connection.request(
             "initialize",
             {
-                "protocolVersion": LATEST_PROTOCOL_VERSION,
+                "protocolVersion": offered,
                 "capabilities": self.capabilities,
                 "clientInfo": self.client_info,
             },
         )
-        info = self._server_info(result)
+        info = read_initialize(self.name, result)
+        self.stateless = False
+        self._hint_transport(info.protocol_version)
         await self.connection.notify("notifications/initialized")
+        self._generation += 1
         return info
 
-    def _server_info(self, result: Any) -> ServerInfo:
-        """Read the initialize result; anything malformed fails start-up with what it was."""
-        if not isinstance(result, dict):
-            raise ProtocolError(
-                f"server {self.name!r} answered initialize with {json_kind(result)}, not an object"
-            )
-        version = result.get("protocolVersion")
-        if not isinstance(version, str):
-            raise ProtocolError(
-                f"server {self.name!r} answered initialize with a protocolVersion that is "
-                f"{json_kind(version)}, not a string"
-            )
-        if version not in SUPPORTED_PROTOCOL_VERSIONS:
-            raise ProtocolError(
-                f"server {self.name!r} speaks MCP protocol version {version[:40]!r}, which this "
-                f"host does not support (supported: {', '.join(SUPPORTED_PROTOCOL_VERSIONS)})"
-            )
-        capabilities = _field(self.name, result, "capabilities", dict, {})
-        info = _field(self.name, result, "serverInfo", dict, {})
-        instructions = _field(self.name, result, "instructions", str, None)
-        return ServerInfo(
-            name=_label(self.name, info, "name"),
-            version=_label(self.name, info, "version"),
-            protocol_version=version,
-            capabilities=dict(capabilities),
-            instructions=instructions,
-        )
+    def _hint_transport(self, version: str) -> None:
+        if isinstance(self.transport, WireHints):
+            self.transport.negotiated(version, stateless=version in MODERN_VERSIONS)
+
+    def _meta(self, version: str) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            META_VERSION: version,
+            META_CAPABILITIES: self.capabilities,
+            META_CLIENT: self.client_info,
+        }
+        if self.log_level is not None and self.stateless:
+            meta[META_LOG_LEVEL] = self.log_level
+        return meta
+
+    def _stamped(self, params: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``params`` with the 2026-07-28 envelope in its ``_meta`` (stateless sessions only)."""
+        if not self.stateless or self.server is None:
+            return params
+        params = dict(params or {})
+        envelope = self._meta(self.server.protocol_version)
+        params["_meta"] = {**(params.get("_meta") or {}), **envelope}
+        return params
+
+    async def _renew(self, generation: int) -> None:
+        """Run the handshake again after the server lost the session, once for all callers."""
+        async with self._renewing:
+            if self._generation != generation or self.server is None:
+                return  # another caller already did
+            log.warning("server %r lost its session; starting a new one", self.name)
+            try:
+                self.server = await self._initialize(self.server.protocol_version)
+            except MCPError as exc:
+                raise ConnectionClosedError(
+                    f"server {self.name!r} lost its session and refused a new one: {exc}"
+                ) from exc
 
     # -- requests --------------------------------------------------------------------
 
@@ -171,8 +291,50 @@ class ClientSession:
         params: dict[str, Any] | None = None,
         *,
         timeout: float | None = 60.0,  # noqa: ASYNC109 - passed to the engine
+        max_timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> Any:
-        return await self.connection.request(method, params, timeout=timeout)
+        """Send a request and return its result.
+
+        Stateless sessions stamp the ``_meta`` envelope and answer ``input_required``
+        results round after round. After a lost session the handshake runs again and a
+        method in ``SAFE_TO_REPEAT`` is sent once more; any other fails with a message.
+        """
+        generation = self._generation
+        try:
+            return await self._rounds(method, params, timeout, max_timeout, on_progress)
+        except SessionLostError:
+            await self._renew(generation)
+            if method in SAFE_TO_REPEAT:
+                return await self._rounds(method, params, timeout, max_timeout, on_progress)
+            raise ConnectionClosedError(
+                f"server {self.name!r} lost its session and a new one was started; {method} "
+                "was not repeated because it may have had effects: try again"
+            ) from None
+
+    async def _rounds(
+        self,
+        method: str,
+        params: dict[str, Any] | None,
+        timeout: float | None,  # noqa: ASYNC109 - passed to the engine
+        max_timeout: float | None,
+        on_progress: ProgressCallback | None,
+    ) -> Any:
+        for _ in range(MAX_ROUNDS):
+            result = await self.connection.request(
+                method,
+                self._stamped(params),
+                timeout=timeout,
+                max_timeout=max_timeout,
+                on_progress=on_progress,
+            )
+            if not is_input_required(result):
+                return result
+            # A fresh request (new id) per round; the engine numbers each one anew.
+            params = await retry_params(self.name, method, params or {}, result, self.handlers)
+        raise ProtocolError(
+            f"server {self.name!r} still wanted input after {MAX_ROUNDS} rounds of {method}"
+        )
 
     async def _paginate(self, method: str, key: str, params: dict[str, Any]) -> list[Any]:
         items: list[Any] = []
@@ -204,11 +366,24 @@ class ClientSession:
         """Every tool, across pages; also kept in ``self.tools``."""
         raw = await self._paginate("tools/list", "tools", {})
         tools = []
+        routes: ParamHeaderMaps = {}
         for item in raw:
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
-                tools.append(Tool.from_wire(item))
-            else:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                 log.warning("server %r listed a malformed tool (skipped): %.200r", self.name, item)
+                continue
+            tool = Tool.from_wire(item)
+            if self.stateless:
+                # 2026-07-28: a tool whose x-mcp-header annotations are invalid is left out.
+                why = invalid_param_header(tool.input_schema)
+                if why is not None:
+                    log.warning("server %r: tool %.80r left out: %s", self.name, tool.name, why)
+                    continue
+                header_map = param_header_map(tool.input_schema)
+                if header_map:
+                    routes[tool.name] = header_map
+            tools.append(tool)
+        if self.stateless and isinstance(self.transport, WireHints):
+            self.transport.route_params(routes)
         self.tools = tools
         return tools
 
@@ -222,7 +397,7 @@ class ClientSession:
         on_progress: ProgressCallback | None = None,
     ) -> CallResult:
         """Call a tool; a tool failure is an ``is_error`` result, not an exception."""
-        result = await self.connection.request(
+        result = await self.request(
             "tools/call",
             {"name": name, "arguments": arguments or {}},
             timeout=timeout,
@@ -236,9 +411,15 @@ class ClientSession:
         return CallResult.from_wire(result)
 
     async def ping(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        await self.connection.request("ping", timeout=timeout)
+        """A round trip; 2026-07-28 has no ping, so a stateless session asks discover."""
+        method = "server/discover" if self.stateless else "ping"
+        await self.request(method, timeout=timeout)
 
     async def set_logging_level(self, level: str) -> None:
+        """The server's log level; stateless sessions send it in each request's ``_meta``."""
+        if self.stateless:
+            self.log_level = level
+            return
         await self.request("logging/setLevel", {"level": level})
 
     async def list_resources(self) -> list[dict[str, Any]]:
@@ -283,6 +464,19 @@ class ClientSession:
             if not self._relist_again:
                 return
 
+    async def _listen_for_changes(self) -> None:
+        """Hold a ``subscriptions/listen`` stream open for tools/list_changed (2026-07-28).
+
+        The notifications arrive on the stream like any other and reach
+        ``_tools_changed``; the request itself ends only when the server closes it.
+        """
+        try:
+            await self.request(
+                "subscriptions/listen", {"notifications": {"toolsListChanged": True}}, timeout=None
+            )
+        except MCPError as exc:
+            log.info("server %r: no change notifications (%s)", self.name, exc)
+
     def _server_log(self, params: dict[str, Any]) -> None:
         level = _LOG_LEVELS.get(str(params.get("level", "info")), logging.INFO)
         logger = params.get("logger")
@@ -301,35 +495,6 @@ def _object(server: str, method: str, result: Any) -> dict[str, Any]:
     return result
 
 
-def _field(server: str, result: dict[str, Any], key: str, kind: type, default: Any) -> Any:
-    """``result[key]`` when absent or of ``kind``; anything else fails the handshake."""
-    value = result.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, kind):
-        wanted = "an object" if kind is dict else "a string"
-        # only a string is quoted: the repr of a deep value may be huge or fail to recurse
-        shown = f" ({value[:60]!r})" if isinstance(value, str) else ""
-        raise ProtocolError(
-            f"server {server!r} answered initialize with {key!r} that is {json_kind(value)}"
-            f"{shown}, not {wanted}"
-        )
-    return value
-
-
-def _label(server: str, info: dict[str, Any], key: str) -> str:
-    """serverInfo's name or version: a string (a number is taken as its text)."""
-    value = info.get(key, "")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise ProtocolError(
-        f"server {server!r} answered initialize with serverInfo.{key} that is "
-        f"{json_kind(value)}, not a string"
-    )
-
-
 def _default_max(timeout: float | None) -> float | None:
     """Progress may push a call's deadline back, up to ten times its timeout."""
     return None if timeout is None else timeout * 10
@@ -337,3 +502,8 @@ def _default_max(timeout: float | None) -> float | None:
 
 async def _pong(_params: dict[str, Any]) -> dict[str, Any]:
     return {}
+
+
+def _lists_changes(info: ServerInfo) -> bool:
+    tools = info.capabilities.get("tools")
+    return isinstance(tools, dict) and tools.get("listChanged") is True

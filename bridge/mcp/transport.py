@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from bridge.errors import MCPError
+from bridge.errors import ConnectionClosedError, MCPError
 
-__all__ = ["Message", "Transport", "TransportFailure"]
+__all__ = [
+    "Message",
+    "ParamHeaderMaps",
+    "SessionLostError",
+    "Transport",
+    "TransportFailure",
+    "WireHints",
+]
 
 Message = dict[str, Any]
+
+
+ParamHeaderMaps = dict[str, dict[tuple[str, ...], str]]
+"""Tool name -> (argument path -> ``Mcp-Param-*`` header token)."""
+
+
+class SessionLostError(ConnectionClosedError):
+    """The server forgot the session (HTTP 404): the session must run its handshake again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +57,20 @@ class Transport(Protocol):
 
     def describe_end(self) -> str:
         """Why the stream ended, for error messages (exit code, stderr tail, ...)."""
+        ...
+
+
+@runtime_checkable
+class WireHints(Protocol):
+    """What a transport with headers of its own (HTTP) learns from the session.
+
+    The session negotiates; the transport only mirrors the outcome onto its requests.
+    """
+
+    def negotiated(self, version: str, *, stateless: bool) -> None:
+        """The protocol version in use; ``stateless`` for 2026-07-28 and later."""
+        ...
+
+    def route_params(self, maps: ParamHeaderMaps) -> None:
+        """The ``Mcp-Param-*`` headers each tool's calls carry."""
         ...

@@ -63,9 +63,9 @@ def sdk(mode: str, port: int, *extra: str) -> list[str]:
     return [sys.executable, str(SERVERS / "sdk_server.py"), mode, "--port", str(port), *extra]
 
 
-async def exercise(transport: Any, *, progress: bool = True) -> None:
+async def exercise(transport: Any, *, progress: bool = True, protocol: str = "auto") -> None:
     seen: list[Progress] = []
-    async with ClientSession(transport, name="remote") as session:
+    async with ClientSession(transport, name="remote", protocol=protocol) as session:
         await session.open(timeout=20)
         assert session.server.name == "sdk-reference"
         names = {tool.name for tool in await session.list_tools()}
@@ -81,13 +81,22 @@ async def exercise(transport: Any, *, progress: bool = True) -> None:
         assert [p.progress for p in seen] == [1, 2, 3]
 
 
-async def test_streamable_http_with_sse_answers():
+async def test_streamable_http_with_sse_answers_in_a_handshake_session():
+    port = free_port()
+    with server(sdk("streamable-http", port), port):
+        transport = StreamableHTTPTransport(f"http://127.0.0.1:{port}/mcp", name="remote")
+        await exercise(transport, protocol="2025-11-25")
+        assert transport.session_id is not None
+        assert transport.protocol_version == "2025-11-25"
+
+
+async def test_an_sdk_server_is_spoken_to_at_2026_07_28_over_streamable_http():
     port = free_port()
     with server(sdk("streamable-http", port), port):
         transport = StreamableHTTPTransport(f"http://127.0.0.1:{port}/mcp", name="remote")
         await exercise(transport)
-        assert transport.session_id is not None
-        assert transport.protocol_version == "2025-11-25"
+        assert transport.session_id is None  # stateless: no session to keep
+        assert transport.protocol_version == "2026-07-28"
 
 
 async def test_streamable_http_with_json_answers():

@@ -13,12 +13,23 @@ from bridge.mcp import Progress, Tool
 
 
 async def test_handshake_keeps_server_info_and_instructions(sdk_server):
-    async with sdk_server() as session:
+    async with sdk_server(protocol="2025-11-25") as session:
         assert session.server is not None
         assert session.server.name == "sdk-reference"
         assert session.server.protocol_version == "2025-11-25"
         assert session.server.instructions == "A test server."
         assert "tools" in session.server.capabilities
+        assert not session.stateless
+
+
+async def test_an_sdk_server_is_spoken_to_at_2026_07_28_over_stdio(sdk_server):
+    async with sdk_server() as session:
+        assert session.server is not None
+        assert session.server.name == "sdk-reference"
+        assert session.server.protocol_version == "2026-07-28"
+        assert session.stateless
+        assert "tools" in session.server.capabilities
+        assert (await session.call_tool("add", {"a": 2, "b": 3})).text == "5"
 
 
 async def test_tools_are_listed_and_called(sdk_server):
