@@ -9,6 +9,7 @@ from bridge.approval import ApprovalRequest, Approver, Policy
 from bridge.errors import RemoteError
 from bridge.events import SamplingFinished
 from config.secrets import mask
+from providers.base import Provider
 from providers.types import (
     AssistantMessage,
     ChatRequest,
@@ -57,7 +58,7 @@ def _messages(params: dict[str, Any]) -> list[Message]:
 
 
 def sampling_handler(
-    provider: Callable[[], Awaitable[Any]],
+    provider: Callable[[], Awaitable[Provider]],
     policy: Policy,
     approver: Approver | None,
     report: Callable[[SamplingFinished], None] | None = None,
