@@ -128,9 +128,14 @@ async def main() -> None:
     rows: dict[str, list[tuple[float, float]]] = {"floor": [], "ours": []}
     calls: dict[str, list[float]] = {"floor": [], "ours": []}
     for _ in range(options.runs):  # interleaved, so drift in machine load hits both
+        # reset(): no side may reuse the other's evaluated prompt from llama.cpp's cache.
+        llama.reset()
         rows["floor"].append(floor_text(llama, options.tokens))
+        llama.reset()
         rows["ours"].append(await ours_text(provider, options.tokens))
+        llama.reset()
         calls["floor"].append(floor_call(llama))
+        llama.reset()
         calls["ours"].append(await ours_call(provider))
 
     def median(side: str, index: int) -> float:
