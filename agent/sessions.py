@@ -3,6 +3,7 @@
 Sessions live under ``$XDG_DATA_HOME/agent/sessions/`` (``~/.local/share/agent/sessions/``
 without it). A file is written only once the chat has a message, and only appended to,
 so a crash loses at most the turn in flight. Secrets are masked before a line is written.
+An answer the person cancelled is kept as a ``CancelledAnswer`` (``"cancelled": true``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from providers.types import (
 )
 
 __all__ = [
+    "CancelledAnswer",
     "SessionFile",
     "SessionInfo",
     "decode_message",
@@ -41,6 +43,15 @@ __all__ = [
 ]
 
 SUFFIX = ".jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledAnswer(AssistantMessage):
+    """The part of an answer the model had sent when the person cancelled the turn.
+
+    It is an ``AssistantMessage`` to the providers (the model sees what it had said); the
+    chat marks it as cut short, on screen and in the session file.
+    """
 
 
 def sessions_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -92,6 +103,8 @@ def encode_message(message: Message) -> dict[str, Any]:
         return {"role": "user", "content": content}
     if isinstance(message, AssistantMessage):
         line: dict[str, Any] = {"role": "assistant", "text": message.text}
+        if isinstance(message, CancelledAnswer):
+            line["cancelled"] = True
         if message.tool_calls:
             line["tool_calls"] = [
                 {
@@ -129,7 +142,8 @@ def decode_message(data: Mapping[str, Any]) -> Message:
             ToolCall(str(c["id"]), str(c["name"]), c.get("arguments") or {}, c.get("raw_arguments"))
             for c in data.get("tool_calls") or ()
         )
-        return AssistantMessage(str(data.get("text", "")), calls, data.get("provider_state"))
+        kind = CancelledAnswer if data.get("cancelled") is True else AssistantMessage
+        return kind(str(data.get("text", "")), calls, data.get("provider_state"))
     if role == "tool":
         parts = tuple(_decode_part(part) for part in data.get("content") or ())
         return ToolResultMessage(

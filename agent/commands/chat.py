@@ -46,6 +46,7 @@ async def _chat(options: argparse.Namespace) -> int:
         system=options.system,
     )
     await app.run_async()
+    session = app.session or session  # /clear moves the chat to a new session
     if session.path.exists():
         print(f"agent: session saved; continue it with: agent chat --resume {session.id}")
     return app.return_code or 0

@@ -3,6 +3,7 @@
 ``ChatApp`` takes its provider and toolset ready-made (tests pass a scripted provider and a
 toolbox fleet) or a ``connect`` function that starts them after the first paint (the real
 wiring in ``agent.tui.factory``). Model and tool work never runs in a message handler.
+Slash commands reach it only through the methods of ``agent.tui.slash.ChatControls``.
 """
 
 from __future__ import annotations
@@ -14,27 +15,30 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
 
-from agent.sessions import SessionFile
+from agent.sessions import CancelledAnswer, SessionFile
+from agent.terminal import clean
 from agent.tui.approval import ApprovalScreen
+from agent.tui.completion import SlashSuggester
 from agent.tui.composer import Composer
 from agent.tui.elicitation import ElicitationScreen
 from agent.tui.fleet_panel import FleetPanel
-from agent.tui.message import ChatMessage
+from agent.tui.message import ChatMessage, PlainMessage, Role
 from agent.tui.modal import ask
-from agent.tui.slash import SlashSuggester, run_command
+from agent.tui.slash import run_command
 from agent.tui.transcript import Transcript
 from agent.tui.turn import TurnView
 from bridge import events as ev
 from bridge.approval import ApprovalRequest, Decision, Policy
 from bridge.fleet import ServerHandlers
 from config.errors import HostError
-from providers.types import Message, Usage, UserMessage
+from providers.types import AssistantMessage, Message, SystemMessage, Usage, UserMessage
 
 if TYPE_CHECKING:
     from bridge.loop import LoopSettings
@@ -48,7 +52,7 @@ Connector = Callable[
     [ServerHandlers], AbstractAsyncContextManager[tuple["Provider", "FleetToolset"]]
 ]
 ModelFactory = Callable[[str], Awaitable["Provider"]]
-PANEL_MIN_WIDTH = 110  # narrower terminals start with the fleet panel hidden
+PANEL_MIN_WIDTH = 100  # in narrower terminals the fleet panel hides (ctrl+b shows it)
 SHUTDOWN_TIMEOUT = 15.0
 
 
@@ -60,6 +64,7 @@ class ChatApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+c", "cancel_turn", "Cancel turn", priority=True),
         Binding("escape", "cancel_turn", "Cancel turn", show=False),
+        Binding("escape", "focus_composer", "Message box", show=False),
         Binding("ctrl+b", "toggle_fleet", "Fleet"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -96,6 +101,7 @@ class ChatApp(App[None]):
         self.connection: Worker[None] | None = None
         self._ask_lock = asyncio.Lock()
         self._release = asyncio.Event()
+        self.queued: list[tuple[str, PlainMessage]] = []  # sent during a turn, in order
         choices = list(model_choices)
         self.suggester = SlashSuggester(lambda: [self.model_label, *choices])
 
@@ -113,10 +119,14 @@ class ChatApp(App[None]):
     def transcript(self) -> Transcript:
         return self.query_one(Transcript)
 
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
     async def on_mount(self) -> None:
         self.sub_title = self.model_label
         self.query_one(FleetPanel).display = self.size.width >= PANEL_MIN_WIDTH
-        composer = self.query_one(Composer)
+        composer = self.composer
         composer.focus()
         if self.messages:
             composer.sent = [m.text for m in self.messages if isinstance(m, UserMessage)]
@@ -126,16 +136,27 @@ class ChatApp(App[None]):
         if self.connect is not None:
             self.connection = self.run_worker(self._hold_connection(), group="connection")
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Crossing the width threshold shows or hides the fleet panel."""
+        panel = self.query_one(FleetPanel)
+        wide = event.size.width >= PANEL_MIN_WIDTH
+        if panel.display != wide:
+            panel.display = wide
+            self.refresh_panel()
+
     def refresh_panel(self) -> None:
+        if not self.is_running or not self.screen_stack:
+            return  # the interval may fire once more while the app closes
         panel = self.query_one(FleetPanel)
         if panel.display:
             toolset = self.toolset
             rows = toolset.fleet.status() if toolset is not None else None
             panel.show(self.model_label, self.usage, rows, len(toolset) if toolset else 0)
 
-    async def notice(self, text: str, *, error: bool = False) -> None:
-        """A note in the transcript (Markdown; sanitized)."""
-        await self.transcript.add(ChatMessage("error" if error else "notice", text))
+    async def notice(self, text: str, *, error: bool = False, markdown: bool = False) -> None:
+        """A note in the transcript: literal text, or Markdown the chat itself wrote."""
+        role: Role = "error" if error else "notice"
+        await self.transcript.add(ChatMessage(role, text) if markdown else PlainMessage(role, text))
 
     # -- the fleet and the model ---------------------------------------------------------
 
@@ -154,9 +175,12 @@ class ChatApp(App[None]):
                 self.provider, self.toolset = provider, toolset
                 await self._report_fleet(toolset)
                 self.refresh_panel()
+                self._send_queued()
                 await self._release.wait()
         except HostError as exc:
-            await self.notice(f"could not start: {exc}", error=True)
+            # Without a model or a fleet there is nothing to chat with (a missing API key,
+            # most often): leave, and say what to do on the restored terminal.
+            self.exit(return_code=exc.exit_code, message=f"agent: error: {clean(str(exc))}")
 
     async def _current_provider(self) -> Provider:
         assert self.provider is not None, "no model yet"
@@ -174,26 +198,46 @@ class ChatApp(App[None]):
     def turn_running(self) -> bool:
         return self.turn is not None and not self.turn.is_finished
 
+    @property
+    def ready(self) -> bool:
+        """A turn can start now: the model and the fleet are up and no turn is running."""
+        return self.provider is not None and self.toolset is not None and not self.turn_running
+
     async def on_composer_submitted(self, message: Composer.Submitted) -> None:
         text = message.text
         if text.startswith("/"):
             self.run_worker(run_command(self, text), group="command")
             return
-        if self.turn_running or self.provider is None or self.toolset is None:
-            self.query_one(Composer).text = text  # keep it for when the app is ready
-            why = "a turn is running (ctrl+c cancels it)" if self.turn_running else "starting…"
-            self.notify(why, severity="warning")
+        if not self.ready or self.queued:
+            # Waits for the running turn (or the start) to end; shown as queued meanwhile.
+            block = PlainMessage("user", text, title="you · queued")
+            block.add_class("queued")
+            self.queued.append((text, block))
+            await self.transcript.add(block)
             return
+        await self.transcript.add(PlainMessage("user", text))
+        self._start_turn(text)
+
+    def _start_turn(self, text: str) -> None:
         self.messages.append(UserMessage(text))
-        await self.transcript.add(ChatMessage("user", text))
         self.turn = self.run_worker(self._run_turn(), group="turn", exit_on_error=False)
+        self.refresh_bindings()  # the footer shows the cancel key while a turn runs
+
+    def _send_queued(self) -> None:
+        """Start the oldest queued message's turn, if the chat is ready for it."""
+        if not self.queued or not self.ready:
+            return
+        text, block = self.queued.pop(0)
+        block.remove_class("queued")
+        block.border_title = "you"
+        self._start_turn(text)
 
     async def _run_turn(self) -> None:
         from bridge.loop import LoopSettings, run
 
         assert self.provider is not None and self.toolset is not None
         settings = self.settings or LoopSettings()
-        view = TurnView(self.transcript, self.model_label)
+        view = TurnView(self.transcript, self.model_label, self.messages)
         self.sub_title = f"{self.model_label} · working…"
         try:
             async for event in run(self.provider, self.toolset, self.messages, settings,
@@ -204,6 +248,7 @@ class ChatApp(App[None]):
                     self.refresh_panel()
         except asyncio.CancelledError:
             await view.cancelled()
+            self._keep_partial(view.partial)
             raise
         except HostError as exc:
             await view.close()
@@ -214,14 +259,50 @@ class ChatApp(App[None]):
             self.sub_title = self.model_label
             self.refresh_panel()
 
+    def _keep_partial(self, text: str) -> None:
+        """Record the answer a cancel cut short, marked as such, unless the loop already did.
+
+        The loop saves it only when the cancel lands inside the provider's stream; a cancel
+        that lands while the screen renders an event must not lose it either.
+        """
+        if not text:
+            return  # the cut turn had shown no text (it was cancelled in its calls)
+        last = self.messages[-1] if self.messages else None
+        if isinstance(last, AssistantMessage) and not last.tool_calls:
+            self.messages[-1] = CancelledAnswer(last.text)  # the loop's copy, now marked
+        else:
+            self.messages.append(CancelledAnswer(text))
+
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.group in ("turn", "command"):
-            await self.notice(f"{event.worker.error}", error=True)
+        worker = event.worker
+        if event.state is WorkerState.ERROR and worker.group in ("turn", "command"):
+            await self.notice(f"{worker.error}", error=True)
+        if worker.group == "turn" and worker.is_finished:
+            self.refresh_bindings()
+            self._send_queued()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_turn":
             return self.turn_running  # otherwise ctrl+c copies and esc leaves modals
+        if action == "focus_composer":
+            return self.screen is self.screen_stack[0] and self.focused is not self.composer
         return True
+
+    def action_focus_composer(self) -> None:
+        self.composer.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while focus is in the transcript goes to the message box."""
+        composer = self.composer
+        if (
+            event.is_printable
+            and event.character
+            and self.screen is self.screen_stack[0]
+            and self.focused is not composer
+        ):
+            event.stop()
+            composer.focus()
+            composer.insert(event.character)
 
     def action_cancel_turn(self) -> None:
         if self.turn is not None:
@@ -239,7 +320,29 @@ class ChatApp(App[None]):
         async with self._ask_lock:
             return await ask(self, ElicitationScreen(server, params)) or {"action": "cancel"}
 
-    # -- sessions and commands -----------------------------------------------------------
+    # -- sessions and commands (``agent.tui.slash.ChatControls``) ------------------------
+
+    @property
+    def can_switch_models(self) -> bool:
+        return self.models is not None
+
+    async def switch_model(self, spec: str) -> None:
+        """Use ``spec`` from the next turn on; raises ``HostError`` when it cannot be used."""
+        assert self.models is not None, "check can_switch_models first"
+        self.provider = await self.models(spec)  # the factory closes the one it replaces
+        self.model_label = self.sub_title = spec
+        self.refresh_panel()
+
+    async def new_conversation(self) -> Path | None:
+        """Save and put away this conversation; start one with the same system prompt."""
+        old = self.save_session()
+        self.messages = [m for m in self.messages if isinstance(m, SystemMessage)]
+        if self.session is not None:
+            self.session = SessionFile.create(self.session.path.parent)
+        self.usage = Usage()
+        await self.transcript.clear()
+        self.refresh_panel()
+        return old
 
     def save_session(self) -> Path | None:
         """Write the new messages to the session file; its path, or None if nothing to save."""

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from agent.render import sanitize
+from agent.terminal import clean
 from bridge.approval import ApprovalRequest, Decision
 
 __all__ = ["ApprovalScreen"]
@@ -35,18 +35,18 @@ class ApprovalScreen(ModalScreen[Decision]):
 
     def compose(self) -> ComposeResult:
         request = self.request
-        server = f" on {sanitize(request.server)}" if request.server else ""
+        server = f" on {clean(request.server)}" if request.server else ""
         if request.kind == "sampling":
-            question = f"{sanitize(request.server or 'a server')} asks the model to answer it"
+            question = f"{clean(request.server or 'a server')} asks the model to answer it"
         else:
-            question = f"Run {sanitize(request.name)}{server}?"
+            question = f"Run {clean(request.name)}{server}?"
         arguments = json.dumps(request.arguments, ensure_ascii=False, indent=2, default=str)
         if len(arguments) > ARGUMENT_LIMIT:
             arguments = arguments[: ARGUMENT_LIMIT - 1] + "…"
         with Vertical(id="approval", classes="dialog"):
             yield Label(Text(question), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
-                yield Static(Text(sanitize(arguments)), id="approval-arguments")
+                yield Static(Text(clean(arguments)), id="approval-arguments")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Allow once (y)", id="allow", variant="success")
                 yield Button("Allow for session (s)", id="allow_session", variant="primary")

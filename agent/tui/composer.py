@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
-from agent.tui.slash import SlashSuggester
+from agent.tui.completion import SlashSuggester
 
 __all__ = ["Composer"]
 
@@ -55,10 +55,10 @@ class Composer(TextArea):
         self.suggestion = completion[len(text) :] if completion else ""
 
     def action_complete(self) -> None:
+        # With nothing to complete, tab stays here: moving focus into the transcript made
+        # the next keystrokes vanish (shift+tab moves focus on purpose).
         if self.suggestion:
             self.insert(self.suggestion)
-        else:
-            self.screen.focus_next()
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":

@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.widgets.select import NoSelection
 
-from agent.render import sanitize
+from agent.terminal import clean
 from agent.tui.form import Field, check, fields_of
 
 __all__ = ["ElicitationScreen"]
@@ -30,9 +30,9 @@ def _input(field: Field, index: int) -> Widget:
     """The widget that asks for one field, its default filled in."""
     ident = f"field-{index}"
     if field.kind == "boolean":
-        return Checkbox(sanitize(field.title), bool(field.default), id=ident, compact=True)
+        return Checkbox(clean(field.title), bool(field.default), id=ident, compact=True)
     if field.kind == "enum":
-        options = [(sanitize(label), n) for n, (label, _) in enumerate(field.options)]
+        options = [(clean(label), n) for n, (label, _) in enumerate(field.options)]
         values = [value for _, value in field.options]
         chosen: Any = values.index(field.default) if field.default in values else Select.NULL
         return Select(
@@ -40,7 +40,7 @@ def _input(field: Field, index: int) -> Widget:
         )
     kinds: dict[str, InputType] = {"number": "number", "integer": "integer"}
     default = "" if field.default is None else str(field.default)
-    placeholder = sanitize(field.description)[:60] or field.kind
+    placeholder = clean(field.description)[:60] or field.kind
     kind = kinds.get(field.kind, "text")
     return Input(default, placeholder=placeholder, type=kind, id=ident, compact=True)
 
@@ -53,14 +53,14 @@ class ElicitationScreen(ModalScreen[Result]):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(classes="dialog-screen")
         self.server = server
-        self.message = sanitize(str(params.get("message") or ""))
-        self.url = sanitize(str(params["url"])) if params.get("mode") == "url" else None
+        self.message = clean(str(params.get("message") or ""))
+        self.url = clean(str(params["url"])) if params.get("mode") == "url" else None
         schema = params.get("requestedSchema")
         self.fields = fields_of(schema) if isinstance(schema, dict) and self.url is None else []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="elicitation", classes="dialog"):
-            yield Label(Text(f"{sanitize(self.server)} asks"), classes="dialog-title")
+            yield Label(Text(f"{clean(self.server)} asks"), classes="dialog-title")
             yield Static(Text(self.message), id="elicitation-message")
             with VerticalScroll(classes="dialog-body"):
                 if self.url is not None:
@@ -76,9 +76,9 @@ class ElicitationScreen(ModalScreen[Result]):
     def _field(self, field: Field, index: int) -> ComposeResult:
         if field.kind != "boolean":
             mark = " *" if field.required else ""
-            yield Label(Text(sanitize(field.title) + mark), classes="field-label")
+            yield Label(Text(clean(field.title) + mark), classes="field-label")
         if field.description and field.kind in ("boolean", "enum"):
-            yield Static(Text(sanitize(field.description)), classes="field-help")
+            yield Static(Text(clean(field.description)), classes="field-help")
         yield _input(field, index)
         yield Static("", id=f"error-{index}", classes="field-error")
 

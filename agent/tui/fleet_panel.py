@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from agent.render import sanitize
+from agent.terminal import clean
 from bridge.fleet import ServerStatus
 from providers.types import Usage
 
@@ -23,6 +23,7 @@ STATE_STYLES = {
     "stopped": "dim",
 }
 ERROR_LIMIT = 160
+NBSP = "\u00a0"
 
 
 class FleetPanel(Static):
@@ -37,7 +38,7 @@ class FleetPanel(Static):
     ) -> None:
         """Redraw from the current model, usage and server rows (None: still starting)."""
         parts: list[RenderableType] = [
-            Text.assemble(("model  ", "dim"), (sanitize(model), "bold")),
+            Text.assemble(("model  ", "dim"), (clean(model), "bold")),
             Text.assemble(
                 ("tokens ", "dim"),
                 f"{usage.input_tokens:,} in · {usage.output_tokens:,} out",
@@ -59,16 +60,18 @@ class FleetPanel(Static):
         state = row.state.value
         table.add_row(
             Text("●", style=STATE_STYLES.get(state, "")),
-            Text.assemble((sanitize(row.name), "bold"), f"  {state}"),
+            Text.assemble((clean(row.name), "bold"), f"  {state}"),
         )
-        detail = f"{row.transport} · {row.tool_count} tools · {row.calls} calls"
+        parts = [row.transport, f"{row.tool_count} tools", f"{row.calls} calls"]
         if row.median_ms is not None:
-            detail += f" · {row.median_ms:.0f} ms"
+            parts.append(f"{row.median_ms:.0f} ms")
         if row.breaker != "closed":  # its calls fail at once: the person should see why
-            detail += f" · breaker {row.breaker}"
+            parts.append(f"breaker {row.breaker}")
+        # A narrow panel wraps between the parts, never inside one ("19" / "ms").
+        detail = " · ".join(part.replace(" ", NBSP) for part in parts)
         table.add_row("", Text(detail, style="dim"))
         if row.last_error:
-            error = sanitize(row.last_error)
+            error = clean(row.last_error)
             error = error if len(error) <= ERROR_LIMIT else error[: ERROR_LIMIT - 1] + "…"
             table.add_row("", Text(error, style="red"))
         return table

@@ -1,40 +1,83 @@
-"""One message of the transcript as Markdown: the person's, the model's (streamed), or a note."""
+"""One message of the transcript: the model's answer as Markdown (streamed), or literal text.
+
+What a person typed and what the loop or a server says is shown as written
+(``PlainMessage``); only the model's answers and the chat's own help are Markdown.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
+from rich.text import Text
+from textual.timer import Timer
+from textual.widgets import Markdown, Static
+from textual.widgets._markdown import MarkdownBlock
 
-from agent.render import sanitize
+from agent.terminal import clean, sanitize
+from agent.tui.markdown_table import AlignedTable
+from config.secrets import StreamMasker
 
-__all__ = ["ChatMessage", "Role"]
+__all__ = ["FLUSH_INTERVAL", "ChatMessage", "PlainMessage", "Role"]
 
 Role = Literal["user", "assistant", "notice", "error"]
 
 TITLES: dict[Role, str] = {"user": "you", "assistant": "", "notice": "", "error": "error"}
+# A streamed answer is re-rendered at most this often: a model sends tens of deltas a
+# second, and re-rendering the tail block on each one starved the keyboard (issue 16).
+FLUSH_INTERVAL = 1 / 12
 
 
 class ChatMessage(Markdown):
-    """A Markdown block styled by its role; the model's answers stream into it."""
+    """A Markdown block styled by its role; the model's answers stream into it.
+
+    Text is masked (known secrets) and sanitized before it is parsed; streamed pieces are
+    batched and appended at most every ``FLUSH_INTERVAL`` seconds.
+    """
+
+    BLOCKS: dict[str, type[MarkdownBlock]] = {  # noqa: RUF012 (Textual's own declaration)
+        **Markdown.BLOCKS,
+        "table_open": AlignedTable,
+    }
 
     def __init__(self, role: Role, text: str = "", *, title: str | None = None) -> None:
-        if role == "user":
-            text = text.replace("\n", "  \n")  # the person's line breaks are meant
-        super().__init__(sanitize(text), classes=role)
+        super().__init__(clean(text), classes=role)
         self.role = role
-        self.border_title = TITLES[role] if title is None else sanitize(title)
-        self._stream: MarkdownStream | None = None
+        self.border_title = TITLES[role] if title is None else clean(title)
+        self._masker = StreamMasker()
+        self._pending: list[str] = []
+        self._timer: Timer | None = None
 
     async def write(self, text: str) -> None:
-        """Append streamed text (started on the first write)."""
-        if self._stream is None:
-            self._stream = self.get_stream(self)
-        await self._stream.write(sanitize(text))
+        """Append streamed text; it shows with the next batched update."""
+        shown = self._masker.feed(text)
+        if shown:
+            self._pending.append(sanitize(shown))
+        if self._timer is None and self._pending:
+            self._timer = self.set_timer(FLUSH_INTERVAL, self._flush)
+
+    async def _flush(self) -> None:
+        self._timer = None
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending.clear()
+            await self.append(text)
 
     async def finish(self) -> None:
-        """Flush what is still queued; the block is complete."""
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
+        """Show what is still held back; the block is complete."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        rest = self._masker.flush()
+        if rest:
+            self._pending.append(sanitize(rest))
+        await self._flush()
+
+
+class PlainMessage(Static):
+    """Text shown exactly as written (masked and sanitized): no Markdown, no markup."""
+
+    def __init__(self, role: Role, text: str, *, title: str | None = None) -> None:
+        self.source = clean(text)
+        super().__init__(Text(self.source), classes=role)
+        self.role = role
+        self.border_title = TITLES[role] if title is None else clean(title)

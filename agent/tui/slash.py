@@ -1,42 +1,65 @@
-"""Slash commands of the chat: their table, their completion, and what each one does."""
+"""Slash commands of the chat: what each one does, through the app's ``ChatControls``.
+
+Commands never write the app's attributes: they read what they show and ask the app
+(``switch_model``, ``new_conversation``, ``save_session``) to change itself.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from textual.suggester import Suggester
-
-from agent.render import sanitize
-from agent.sessions import SessionFile
+from agent.terminal import clean
+from agent.tui.completion import COMMANDS
 from config.errors import HostError
-from providers.types import SystemMessage, Usage
 
 if TYPE_CHECKING:
-    from agent.tui.app import ChatApp
+    from bridge.fleet import ServerStatus
+    from bridge.toolset import FleetToolset
 
-__all__ = ["COMMANDS", "HELP", "SlashSuggester", "run_command"]
-
-# name -> (argument hint, what it does)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "/help": ("", "keys and commands"),
-    "/tools": ("", "the fleet's tools"),
-    "/servers": ("", "each server's state, tool count and last error"),
-    "/model": ("provider:model", "switch the model (no argument: show it)"),
-    "/clear": ("", "start a new conversation (the old one stays saved)"),
-    "/save": ("", "write the session file now and show where it is"),
-}
+__all__ = ["HELP", "KEYS", "ChatControls", "run_command", "shorten"]
 
 KEYS = (
-    ("enter", "send the message"),
+    ("enter", "send the message (during a turn it waits, shown as queued)"),
     ("ctrl+j / shift+enter", "new line in the message"),
     ("up / down", "previous / next sent message (on the first / last line)"),
     ("tab / right", "take the completion of a slash command"),
     ("ctrl+c / esc", "cancel the running turn"),
+    ("esc", "back to the message box (from a tool result or the transcript)"),
+    ("shift+tab", "move into the transcript (tool results)"),
     ("ctrl+b", "show or hide the fleet panel"),
     ("f1", "this help"),
     ("ctrl+q", "quit (servers are shut down)"),
 )
+DESCRIPTION_LIMIT = 100
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~!])")
+
+
+class ChatControls(Protocol):
+    """What a slash command may read from the chat and ask of it."""
+
+    @property
+    def toolset(self) -> FleetToolset | None: ...
+    @property
+    def model_label(self) -> str: ...
+    @property
+    def turn_running(self) -> bool: ...
+    @property
+    def can_switch_models(self) -> bool: ...
+
+    async def notice(self, text: str, *, error: bool = False, markdown: bool = False) -> None:
+        """Show a note in the transcript (literal unless ``markdown``)."""
+
+    async def switch_model(self, spec: str) -> None:
+        """Use ``spec`` from the next turn on (raises ``HostError`` when it cannot)."""
+
+    async def new_conversation(self) -> Path | None:
+        """Start afresh; the path the old conversation was saved to (None: nothing saved)."""
+
+    def save_session(self) -> Path | None:
+        """Write the session now; its path, or None if there is nothing to save."""
 
 
 def _help() -> str:
@@ -51,106 +74,95 @@ def _help() -> str:
 HELP = _help()
 
 
-class SlashSuggester(Suggester):
-    """Completes command names, and model specs after ``/model``."""
-
-    def __init__(self, models: Callable[[], Iterable[str]] = tuple) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.models = models
-
-    def complete(self, value: str) -> str | None:
-        """The whole completed text for ``value``, or None."""
-        if not value.startswith("/"):
-            return None
-        if value.startswith("/model "):
-            typed = value.removeprefix("/model ")
-            candidates = [f"/model {spec}" for spec in self.models() if spec.startswith(typed)]
-        else:
-            candidates = [name for name in COMMANDS if name.startswith(value)]
-        candidates = [c for c in candidates if c != value]
-        return candidates[0] if candidates else None
-
-    async def get_suggestion(self, value: str) -> str | None:
-        return self.complete(value)
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary with an ellipsis when longer than ``limit``."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word boundary not too far back; else cut the long word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
 
 
 def _cell(text: str) -> str:
-    return sanitize(text).replace("|", "\\|").replace("\n", " ")
+    """Outside text inside our Markdown tables: masked, sanitized, shown literally."""
+    return _MARKDOWN.sub(r"\\\1", clean(text).replace("\n", " "))
 
 
-async def _tools(app: ChatApp, argument: str) -> None:
+async def _tools(app: ChatControls, argument: str) -> None:
     if app.toolset is None:
         await app.notice("the fleet is still starting")
         return
     rows = [
-        f"| `{_cell(e.qualified)}` | {_cell((e.tool.description or '').strip()[:100])} |"
+        f"| `{e.qualified}` | "  # qualified names are [A-Za-z0-9_-]: safe in a code span
+        f"{_cell(shorten((e.tool.description or '').strip(), DESCRIPTION_LIMIT))} |"
         for e in app.toolset.entries()
     ]
     table = "\n".join(["| tool | description |", "|---|---|", *rows])
-    await app.notice(f"**{len(rows)} tools**\n\n{table}" if rows else "no tools")
+    if rows:
+        await app.notice(f"**{len(rows)} tools**\n\n{table}", markdown=True)
+    else:
+        await app.notice("no tools")
 
 
-async def _servers(app: ChatApp, argument: str) -> None:
+def _server_rows(rows: Sequence[ServerStatus]) -> list[str]:
+    return [
+        f"| {_cell(r.name)} | {r.transport} | {r.state.value} | {r.tool_count} | "
+        f"{_cell(r.last_error or '')} |"
+        for r in rows
+    ]
+
+
+async def _servers(app: ChatControls, argument: str) -> None:
     if app.toolset is None:
         await app.notice("the fleet is still starting")
         return
-    rows = [
-        f"| {_cell(r.name)} | {r.transport} | {r.state.value} | {r.tool_count} | "
-        f"{_cell(r.last_error or '')} |"
-        for r in app.toolset.fleet.status()
-    ]
     header = "| server | transport | state | tools | last error |\n|---|---|---|---|---|"
-    await app.notice("\n".join([header, *rows]))
+    rows = _server_rows(app.toolset.fleet.status())
+    await app.notice("\n".join([header, *rows]), markdown=True)
 
 
-async def _model(app: ChatApp, spec: str) -> None:
+async def _model(app: ChatControls, spec: str) -> None:
     """Use another model from the next turn on."""
     if not spec:
-        await app.notice(f"the model is `{_cell(app.model_label)}`; `/model provider:model`")
+        await app.notice(f"the model is {app.model_label}; switch with /model provider:model")
         return
-    if app.models is None:
+    if not app.can_switch_models:
         await app.notice("this chat cannot switch models", error=True)
         return
     if app.turn_running:
         await app.notice("wait for the turn to end (or cancel it) first", error=True)
         return
     try:
-        provider = await app.models(spec)
+        await app.switch_model(spec)
     except HostError as exc:
-        await app.notice(f"cannot use `{_cell(spec)}`: {exc}", error=True)
+        await app.notice(f"cannot use {spec}: {exc}", error=True)
         return
-    old, app.provider, app.model_label = app.provider, provider, spec
-    app.sub_title = spec
-    if old is not None:
-        await old.aclose()
-    app.refresh_panel()
-    await app.notice(f"now using `{_cell(spec)}`")
+    await app.notice(f"now using {spec}")
 
 
-async def _help_command(app: ChatApp, argument: str) -> None:
-    await app.notice(HELP)
+async def _help_command(app: ChatControls, argument: str) -> None:
+    await app.notice(HELP, markdown=True)
 
 
-async def _clear(app: ChatApp, argument: str) -> None:
+async def _clear(app: ChatControls, argument: str) -> None:
     """A fresh conversation (same system prompt); the old session stays on disk."""
     if app.turn_running:
         await app.notice("wait for the turn to end (or cancel it) first", error=True)
         return
-    app.save_session()
-    app.messages = [m for m in app.messages if isinstance(m, SystemMessage)]
-    if app.session is not None:
-        app.session = SessionFile.create(app.session.path.parent)
-    app.usage = Usage()
-    await app.transcript.clear()
-    app.refresh_panel()
+    old = await app.new_conversation()
+    where = f"; the last one is saved in {old}" if old is not None else ""
+    await app.notice(f"new conversation{where}")
 
 
-async def _save(app: ChatApp, argument: str) -> None:
+async def _save(app: ChatControls, argument: str) -> None:
     path = app.save_session()
-    await app.notice(f"saved to `{path}`" if path else "nothing to save yet")
+    await app.notice(f"saved to {path}" if path else "nothing to save yet")
 
 
-HANDLERS: dict[str, Callable[[ChatApp, str], Awaitable[None]]] = {
+HANDLERS: dict[str, Callable[[ChatControls, str], Awaitable[None]]] = {
     "/help": _help_command,
     "/tools": _tools,
     "/servers": _servers,
@@ -160,11 +172,11 @@ HANDLERS: dict[str, Callable[[ChatApp, str], Awaitable[None]]] = {
 }
 
 
-async def run_command(app: ChatApp, text: str) -> None:
+async def run_command(app: ChatControls, text: str) -> None:
     """Run one slash command line."""
     name, _, argument = text.strip().partition(" ")
     handler = HANDLERS.get(name)
     if handler is None:
-        await app.notice(f"unknown command `{_cell(name)}`; /help lists them", error=True)
+        await app.notice(f"unknown command {name}; /help lists them", error=True)
         return
     await handler(app, argument.strip())

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Collapsible, ProgressBar, Static
 
-from agent.render import sanitize
+from agent.terminal import clean
 
 __all__ = ["CallStatus", "ToolCallBlock"]
 
@@ -36,8 +36,12 @@ PREVIEW_LIMIT = 80
 RESULT_LIMIT = 20_000  # what the expanded result shows; the model saw the loop's limit
 
 
-def _arguments(arguments: Mapping[str, Any]) -> str:
-    text = json.dumps(dict(arguments), ensure_ascii=False, default=str)
+def _arguments(arguments: Mapping[str, Any] | str) -> str:
+    """The arguments on one line; a string is what the model sent that was not JSON."""
+    if isinstance(arguments, str):
+        text = arguments
+    else:
+        text = json.dumps(dict(arguments), ensure_ascii=False, default=str)
     return text if len(text) <= ARGUMENT_LIMIT else text[: ARGUMENT_LIMIT - 1] + "…"
 
 
@@ -49,11 +53,11 @@ def _preview(text: str) -> str:
 class ToolCallBlock(Vertical):
     """A call's card; the loop's events move it from running to its final status."""
 
-    def __init__(self, call_id: str, name: str, arguments: Mapping[str, Any]) -> None:
+    def __init__(self, call_id: str, name: str, arguments: Mapping[str, Any] | str) -> None:
         super().__init__(classes="tool-call running")
         self.call_id = call_id
-        self.tool_name = sanitize(name)
-        self.arguments = sanitize(_arguments(arguments))
+        self.tool_name = clean(name)
+        self.arguments = clean(_arguments(arguments))
         self.status: CallStatus = "running"
         self.duration: float | None = None
         self.result = ""
@@ -88,20 +92,27 @@ class ToolCallBlock(Vertical):
         bar = self.query_one(ProgressBar)
         bar.add_class("active")
         bar.update(total=total, progress=progress)
-        self.progress_message = sanitize(message or "")
+        self.progress_message = clean(message or "")
         self._refresh_header()
 
     def finish(self, status: CallStatus, text: str, duration: float | None) -> None:
         """The call is over; its result text goes into the collapsible preview."""
         self.status = status
         self.duration = duration
-        self.result = sanitize(text)
+        self.result = clean(text)
         self.query_one(ProgressBar).remove_class("active")
         result = self.query_one(Collapsible)
-        result.title = _preview(self.result)
+        result.title = "result" if not result.collapsed else _preview(self.result)
         result.add_class("shown")
         self.query_one(".tool-result-text", Static).update(Text(self.result[:RESULT_LIMIT]))
         self._refresh_header()
+
+    def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
+        # Open, the whole result shows below: the title stops repeating its first line.
+        event.collapsible.title = "result"
+
+    def on_collapsible_collapsed(self, event: Collapsible.Collapsed) -> None:
+        event.collapsible.title = _preview(self.result)
 
     def cancel(self) -> None:
         """The turn was cancelled while the call ran."""

@@ -25,7 +25,7 @@ async def last_notice(pilot, app: ChatApp) -> str:
     commands = [worker for worker in app.workers if worker.group == "command"]
     await until(pilot, lambda: all(worker.is_finished for worker in commands), "the command")
     await pilot.pause()
-    return app.query("ChatMessage.notice, ChatMessage.error").last().source
+    return app.query("ChatMessage.notice, PlainMessage.notice, PlainMessage.error").last().source
 
 
 async def test_tools_servers_help_and_unknown_commands_answer_in_the_transcript(box):
@@ -122,7 +122,10 @@ async def test_a_resumed_session_is_shown_and_continued(box, tmp_path):
         await pilot.pause()
         block = app.query_one(ToolCallBlock)
         assert (block.tool_name, block.status, block.result) == ("box__calculate", "done", "42")
-        assert [m.source for m in app.query("ChatMessage")] == ["what is 6*7?", "It is **42**."]
+        assert [m.source for m in app.query("PlainMessage, ChatMessage")] == [
+            "what is 6*7?",
+            "It is **42**.",
+        ]
         assert app.query_one(Composer).sent == ["what is 6*7?"]
         await send(pilot, "and twice that?")
         await finish_turn(pilot)
@@ -158,7 +161,7 @@ async def test_quit_shuts_down_the_fleet_it_started(tmp_path):
         panel = app.query_one(FleetPanel)
         assert panel.display
         text = panel_text(panel)
-        assert "scripted:1" in text and "box  up" in text and "stdio · 8 tools" in text
+        assert "scripted:1" in text and "box  up" in text and "stdio · 8\u00a0tools" in text
         await send(pilot, "hello")
         await finish_turn(pilot)
         await pilot.press("ctrl+q")

@@ -1,0 +1,52 @@
+"""A Markdown table that keeps the columns' alignment (``|---:|``), which Textual ignores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+# Not re-exported by textual.widgets.markdown; they are the classes Markdown.BLOCKS uses.
+from textual.widgets._markdown import MarkdownBlock, MarkdownTable, MarkdownTableContent
+
+__all__ = ["AlignedTable"]
+
+Align = Literal["left", "center", "right"]
+_ALIGNMENTS: dict[str, Align] = {
+    "text-align:left": "left",
+    "text-align:center": "center",
+    "text-align:right": "right",
+}
+
+
+def _walk(block: MarkdownBlock) -> Iterator[MarkdownBlock]:
+    for child in block._blocks:
+        yield child
+        yield from _walk(child)
+
+
+class AlignedTable(MarkdownTable):
+    """A table whose cells take their column's alignment from the header row's tokens."""
+
+    def _columns(self) -> list[Align | None]:
+        return [
+            _ALIGNMENTS.get(str(block._token.attrs.get("style", "")))
+            for block in _walk(self)
+            if block._token.type == "th_open"
+        ]
+
+    def _align(self) -> None:
+        columns = self._columns()
+        if not columns or not any(columns):
+            return
+        for content in self.query(MarkdownTableContent):
+            for index, cell in enumerate(content.children):
+                align = columns[index % len(columns)]
+                if align is not None:
+                    cell.styles.text_align = align
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._align)
+
+    async def _update_from_block(self, block: MarkdownBlock) -> None:
+        await super()._update_from_block(block)
+        self._align()  # rows streamed in after the first paint
