@@ -23,7 +23,21 @@ STATE_STYLES = {
     "stopped": "dim",
 }
 ERROR_LIMIT = 160
-NBSP = "\u00a0"
+DETAIL_WIDTH = 30  # the panel's width (chat.tcss) less its border, padding and bullet
+
+
+def _pack(parts: Sequence[str], width: int) -> list[str]:
+    """``parts`` joined by `` · `` into lines of ``width``, breaking between parts only.
+
+    Rich wraps at any space, which split a figure from its unit ("19" / "ms").
+    """
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
 
 
 class FleetPanel(Static):
@@ -49,11 +63,15 @@ class FleetPanel(Static):
         if rows is None:
             parts.append(Text("starting the servers…", style="italic"))
         for row in rows or ():
-            parts.append(self._server(row))
+            parts.append(self._server(row, self._detail_width()))
         self.update(Group(*parts))
 
+    def _detail_width(self) -> int:
+        inner = self.content_size.width - 2  # the bullet column and its padding
+        return inner if inner > 10 else DETAIL_WIDTH
+
     @staticmethod
-    def _server(row: ServerStatus) -> RenderableType:
+    def _server(row: ServerStatus, width: int) -> RenderableType:
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True)
         table.add_column()
@@ -67,9 +85,7 @@ class FleetPanel(Static):
             parts.append(f"{row.median_ms:.0f} ms")
         if row.breaker != "closed":  # its calls fail at once: the person should see why
             parts.append(f"breaker {row.breaker}")
-        # A narrow panel wraps between the parts, never inside one ("19" / "ms").
-        detail = " · ".join(part.replace(" ", NBSP) for part in parts)
-        table.add_row("", Text(detail, style="dim"))
+        table.add_row("", Text("\n".join(_pack(parts, width)), style="dim", no_wrap=True))
         if row.last_error:
             error = clean(row.last_error)
             error = error if len(error) <= ERROR_LIMIT else error[: ERROR_LIMIT - 1] + "…"

@@ -161,7 +161,7 @@ async def test_quit_shuts_down_the_fleet_it_started(tmp_path):
         panel = app.query_one(FleetPanel)
         assert panel.display
         text = panel_text(panel)
-        assert "scripted:1" in text and "box  up" in text and "stdio · 8\u00a0tools" in text
+        assert "scripted:1" in text and "box  up" in text and "stdio · 8 tools" in text
         await send(pilot, "hello")
         await finish_turn(pilot)
         await pilot.press("ctrl+q")
