@@ -206,7 +206,11 @@ class ClientSession:
                 if mutual is not None and attempt == 0:
                     version = mutual  # the server named a version we share: once more
                     continue
-                if self.protocol != "auto" or not should_fall_back(exc):
+                if self.protocol != "auto":
+                    raise ProtocolError(
+                        f"server {self.name!r} does not speak MCP {self.protocol}: {exc}"
+                    ) from exc
+                if not should_fall_back(exc):
                     raise
                 log.debug("server %r: no server/discover (%s); initializing", self.name, exc)
                 try:
