@@ -30,10 +30,10 @@ def loopback_authorizer(
     *,
     wait: float = DEFAULT_WAIT,
     open_browser: bool | None = None,
-) -> Callable[[str, str], Awaitable[tuple[str, str]]]:
+) -> Callable[[str, str], Awaitable[tuple[str, str, str | None]]]:
     """An authorizer for people at this machine; ``open_browser=None`` guesses."""
 
-    async def authorize(url: str, redirect_uri: str) -> tuple[str, str]:
+    async def authorize(url: str, redirect_uri: str) -> tuple[str, str, str | None]:
         target = urlsplit(redirect_uri)
         if target.hostname not in ("127.0.0.1", "localhost") or target.port is None:
             raise AuthorizationError(f"cannot listen for the redirect to {redirect_uri}")
@@ -63,7 +63,8 @@ def loopback_authorizer(
             raise AuthorizationError(f"authorization was refused: {query['error']} {detail}")
         if "code" not in query:
             raise AuthorizationError("the redirect carried no authorization code")
-        return query["code"], query.get("state", "")
+        # iss (RFC 9207) goes back with the code: the client checks who sent it.
+        return query["code"], query.get("state", ""), query.get("iss")
 
     return authorize
 

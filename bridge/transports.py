@@ -112,6 +112,7 @@ def make_auth(
 def oauth_settings(auth: OAuthConfig | None) -> OAuthSettings:
     """The bridge's settings from a server's ``auth:`` section (None: all defaults)."""
     from bridge.mcp.oauth import OAuthSettings
+    from bridge.mcp.oauth.workload import file_assertion
 
     if auth is None:
         return OAuthSettings()
@@ -126,6 +127,7 @@ def oauth_settings(auth: OAuthConfig | None) -> OAuthSettings:
         client_metadata_url=auth.client_metadata_url,
         redirect_port=auth.redirect_port,
         private_key_pem=key,
+        assertion=file_assertion(auth.assertion_file) if auth.assertion_file else None,
     )
 
 

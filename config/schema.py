@@ -218,18 +218,21 @@ class OAuthConfig(_Model):
     ``client_id``/``client_secret`` name a client registered by hand; ``client_metadata_url``
     is the HTTPS URL of this client's metadata document, used as its client_id where the
     authorization server accepts those; ``grant: client_credentials`` runs without a
-    person (needs ``client_id`` and ``client_secret`` or ``private_key_file``).
+    person (needs ``client_id`` and ``client_secret`` or ``private_key_file``);
+    ``grant: jwt_bearer`` trades the workload identity token in ``assertion_file``.
     """
 
     client_id: str | None = Field(default=None, min_length=1)
     client_secret: str | None = None
     scopes: tuple[str, ...] | None = None
     """None lets the server's challenge or metadata choose."""
-    grant: Literal["authorization_code", "client_credentials"] = "authorization_code"
+    grant: Literal["authorization_code", "client_credentials", "jwt_bearer"] = "authorization_code"
     client_metadata_url: str | None = None
     redirect_port: int | None = Field(default=None, ge=1, le=65535)
     private_key_file: Path | None = None
     """A PEM key (EC or RSA) for ``private_key_jwt`` client authentication."""
+    assertion_file: Path | None = None
+    """``grant: jwt_bearer``: the workload identity JWT to trade, read at each grant."""
 
     @field_validator("client_metadata_url")
     @classmethod
@@ -238,7 +241,7 @@ class OAuthConfig(_Model):
             raise ValueError("a client metadata document URL must be an https:// URL")
         return value
 
-    @field_validator("private_key_file")
+    @field_validator("private_key_file", "assertion_file")
     @classmethod
     def _resolve_key(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         return None if value is None else _base_dir(info) / value.expanduser()
@@ -253,6 +256,11 @@ class OAuthConfig(_Model):
             raise ValueError(
                 "grant client_credentials needs `client_id` and `client_secret` "
                 "(or `private_key_file`); add them"
+            )
+        if self.grant == "jwt_bearer" and (self.client_id is None or not self.assertion_file):
+            raise ValueError(
+                "grant jwt_bearer needs `client_id` and `assertion_file` (the workload "
+                "identity token to trade); add them"
             )
         return self
 

@@ -36,9 +36,19 @@ async def test_the_redirect_delivers_code_and_state_and_the_page_says_done(capsy
     async with asyncio.timeout(10):
         waiting = asyncio.create_task(authorize("https://auth.example/authorize?x=1", redirect))
         page = await redirect_when_listening(f"{redirect}?code=abc&state=xyz")
-        assert await waiting == ("abc", "xyz")
+        assert await waiting == ("abc", "xyz", None)
     assert page.status_code == 200 and "Authorization complete" in page.text
     assert "https://auth.example/authorize?x=1" in capsys.readouterr().err
+
+
+async def test_the_redirect_hands_back_the_issuer_it_names_for_the_rfc_9207_check():
+    port = free_port()
+    redirect = f"http://127.0.0.1:{port}/callback"
+    authorize = loopback_authorizer(wait=10, open_browser=False)
+    async with asyncio.timeout(10):
+        waiting = asyncio.create_task(authorize("https://auth.example/authorize", redirect))
+        await redirect_when_listening(f"{redirect}?code=abc&state=xyz&iss=https%3A%2F%2Fas.example")
+        assert await waiting == ("abc", "xyz", "https://as.example")
 
 
 async def test_a_refusal_in_the_redirect_becomes_an_authorization_error():

@@ -1,7 +1,8 @@
 """An authorizer for automated authorization servers (test suites, conformance harnesses).
 
 Such servers approve at once and redirect: GET the authorization URL without following
-the redirect and read ``code`` and ``state`` from its ``Location``. No person involved.
+the redirect and read ``code``, ``state`` and ``iss`` from its ``Location``. No person
+involved.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ __all__ = ["follow_redirect"]
 TIMEOUT = 30.0
 
 
-async def follow_redirect(url: str, redirect_uri: str) -> tuple[str, str]:
-    """``(code, state)`` from the redirect the authorization endpoint answers with."""
+async def follow_redirect(url: str, redirect_uri: str) -> tuple[str, str, str | None]:
+    """``(code, state, iss)`` from the redirect the authorization endpoint answers with."""
     import httpx
 
     async with httpx.AsyncClient(follow_redirects=False, timeout=TIMEOUT) as client:
@@ -37,4 +38,4 @@ async def follow_redirect(url: str, redirect_uri: str) -> tuple[str, str]:
         )
     if "code" not in query:
         raise AuthorizationError("the authorization redirect carried no code")
-    return query["code"], query.get("state", "")
+    return query["code"], query.get("state", ""), query.get("iss")

@@ -1,4 +1,5 @@
-"""The ``WWW-Authenticate: Bearer ...`` challenge of a 401 or 403 (RFC 6750, RFC 9728)."""
+"""The ``WWW-Authenticate`` challenge of a 401 or 403: ``Bearer`` (RFC 6750, RFC 9728) or
+``DPoP`` (RFC 9449), which carry the same parameters."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class Challenge:
 
 
 def parse_challenge(headers: Iterable[str]) -> Challenge | None:
-    """The Bearer challenge among the given ``WWW-Authenticate`` values, if there is one."""
+    """The Bearer or DPoP challenge among the ``WWW-Authenticate`` values, if there is one."""
     for header in headers:
         params = _bearer_params(header)
         if params is None:
@@ -42,10 +43,11 @@ def parse_challenge(headers: Iterable[str]) -> Challenge | None:
 
 
 def _bearer_params(header: str) -> dict[str, str] | None:
-    """The parameters of the Bearer challenge in one header (it may list several schemes)."""
+    """The parameters of the first Bearer or DPoP challenge in one header (it may list
+    several schemes)."""
     starts = [(m.start(1), m.group(1)) for m in _SCHEME.finditer(header)]
     for index, (start, scheme) in enumerate(starts):
-        if scheme.lower() != "bearer":
+        if scheme.lower() not in ("bearer", "dpop"):
             continue
         end = starts[index + 1][0] if index + 1 < len(starts) else len(header)
         body = header[start + len(scheme) : end]

@@ -1,6 +1,7 @@
 """OAuth 2.1 for one remote MCP server, as an ``httpx.Auth`` the transports plug in.
 
-Every request carries the current access token, if there is one. A token about to
+Every request carries the current access token, if there is one (as ``Bearer``, or as
+``DPoP`` with a fresh proof when the token is bound to our key). A token about to
 expire is refreshed first. A 401 leads to a refresh or, failing that, to discovery and
 a new grant, and the request is sent once more. A 403 ``insufficient_scope`` re-authorizes
 with the union of scopes (step-up), a bounded number of times. A server that never
@@ -24,6 +25,7 @@ import httpx
 from bridge.errors import AuthorizationError
 from bridge.mcp.oauth.challenge import Challenge, parse_challenge
 from bridge.mcp.oauth.discovery import discover
+from bridge.mcp.oauth.dpop import DpopKey, nonce_wanted
 from bridge.mcp.oauth.grants import TokenSource
 from bridge.mcp.oauth.scopes import select_scopes, union
 from bridge.mcp.oauth.settings import OAuthSettings
@@ -70,6 +72,8 @@ class OAuth(httpx.Auth):
         self._loaded = False
         self._step_ups = 0
         self._lock = asyncio.Lock()
+        self._keys: dict[str, DpopKey] = {}
+        self._nonce: str | None = None  # the resource's latest DPoP nonce
 
     @property
     def tokens(self) -> StoredTokens | None:
@@ -80,13 +84,21 @@ class OAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         sent = await self._usable_tokens()
-        _sign(request, sent)
+        self._sign(request, sent)
         response = yield request
-        if response.status_code == 401:
-            challenge = _challenge(response)
-            sent = await self._after_unauthorized(sent, challenge)
-            _sign(request, sent)
+        if sent is not None and sent.dpop_key is not None and self._take_nonce(response):
+            self._sign(request, sent)  # the resource wants its nonce in a fresh proof
             response = yield request
+        if response.status_code == 401:
+            sent, granted = await self._after_unauthorized(sent, _challenge(response))
+            self._sign(request, sent)
+            response = yield request
+            if response.status_code == 401 and not granted:
+                # A refreshed token refused as well: the resource may have moved to another
+                # authorization server (SEP-2352). Discovery and a new grant find out.
+                sent = await self._regrant(sent, _challenge(response))
+                self._sign(request, sent)
+                response = yield request
         for _ in range(MAX_STEP_UPS):
             challenge = _challenge(response) if response.status_code == 403 else None
             if challenge is None or not challenge.insufficient_scope:
@@ -95,7 +107,7 @@ class OAuth(httpx.Auth):
             if stepped is None:
                 break
             sent = stepped
-            _sign(request, sent)
+            self._sign(request, sent)
             response = yield request
         if response.status_code < 400:
             self._step_ups = 0
@@ -136,15 +148,25 @@ class OAuth(httpx.Auth):
 
     async def _after_unauthorized(
         self, sent: StoredTokens | None, challenge: Challenge | None
+    ) -> tuple[StoredTokens, bool]:
+        """Tokens to try again with, and whether they come from a new grant."""
+        async with self._lock:
+            current = self._tokens
+            if current is not None and current is not sent:
+                return current, False  # another request renewed them meanwhile
+            if sent is not None and sent.refresh_token is not None:
+                refreshed = await self._refresh_or_drop(sent)
+                if refreshed is not None:
+                    return refreshed, False
+            return await self._obtain(challenge, ()), True
+
+    async def _regrant(
+        self, sent: StoredTokens | None, challenge: Challenge | None
     ) -> StoredTokens:
         async with self._lock:
             current = self._tokens
             if current is not None and current is not sent:
-                return current  # another request renewed them meanwhile
-            if sent is not None and sent.refresh_token is not None:
-                refreshed = await self._refresh_or_drop(sent)
-                if refreshed is not None:
-                    return refreshed
+                return current
             return await self._obtain(challenge, ())
 
     async def _step_up(
@@ -188,16 +210,35 @@ class OAuth(httpx.Auth):
             self._tokens = None
         return self._tokens
 
-    def _expired(self, tokens: StoredTokens) -> bool:
-        return tokens.expires_at is not None and self.clock() >= tokens.expires_at - EXPIRY_MARGIN
-
-
-def _sign(request: httpx.Request, tokens: StoredTokens | None) -> None:
-    if tokens is not None:
+    def _sign(self, request: httpx.Request, tokens: StoredTokens | None) -> None:
+        if tokens is None:
+            return
         # A server that echoes its request headers must not show the token to anyone.
         remember(tokens.access_token)
         remember(tokens.refresh_token)
-        request.headers["Authorization"] = f"Bearer {tokens.access_token}"
+        if tokens.dpop_key is None or tokens.token_type != "DPoP":
+            request.headers["Authorization"] = f"Bearer {tokens.access_token}"
+            return
+        key = self._keys.get(tokens.dpop_key)
+        if key is None:
+            key = self._keys[tokens.dpop_key] = DpopKey(tokens.dpop_key)
+        url = str(request.url.copy_with(query=None, fragment=None))
+        request.headers["Authorization"] = f"DPoP {tokens.access_token}"
+        request.headers["DPoP"] = key.proof(
+            request.method, url, access_token=tokens.access_token, nonce=self._nonce
+        )
+
+    def _take_nonce(self, response: httpx.Response) -> bool:
+        """Keep a nonce the resource sent; True when it refused the request for want of one."""
+        fresh = response.headers.get("dpop-nonce")
+        if fresh:
+            wanted = nonce_wanted(response) is not None and fresh != self._nonce
+            self._nonce = fresh
+            return wanted
+        return False
+
+    def _expired(self, tokens: StoredTokens) -> bool:
+        return tokens.expires_at is not None and self.clock() >= tokens.expires_at - EXPIRY_MARGIN
 
 
 def _challenge(response: httpx.Response) -> Challenge | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from bridge.errors import AuthorizationError
+from bridge.mcp.oauth.dpop import DpopKey, supports_dpop
 from bridge.mcp.oauth.metadata import AuthServer
 from bridge.mcp.oauth.pkce import Pkce, new_state
 from bridge.mcp.oauth.registration import identify
@@ -28,13 +29,38 @@ if TYPE_CHECKING:
     from bridge.mcp.oauth.settings import Authorize, OAuthSettings
     from bridge.mcp.oauth.store import TokenStore
 
-__all__ = ["JWT_BEARER", "TokenSource"]
+__all__ = ["JWT_BEARER", "TokenSource", "check_issuer"]
 
 log = logging.getLogger(__name__)
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 AUTHORIZE_TIMEOUT = 900.0  # a person may take a while; the authorizer bounds its own wait
 LOOPBACK = "127.0.0.1"
+
+
+def check_issuer(server: AuthServer, iss: str | None) -> None:
+    """RFC 9207: the authorization response came from the server we sent the person to.
+
+    Compared as exact strings, with no URL normalization: a mix-up attack would hide in
+    the difference. A server that says it always sends ``iss`` must send it.
+    """
+    if iss is None:
+        if server.iss_parameter_supported:
+            raise AuthorizationError(
+                f"the authorization server {server.issuer} promises an 'iss' in its "
+                "responses, but this one had none; refusing it (possible mix-up attack)"
+            )
+        return
+    if iss != server.issuer:
+        raise AuthorizationError(
+            f"the authorization response names the issuer {iss[:200]!r}, not "
+            f"{server.issuer!r}; refusing it (possible mix-up attack)"
+        )
+
+
+def _dpop_for(server: AuthServer) -> DpopKey | None:
+    """A new key to bind the tokens to, when the authorization server can bind them."""
+    return DpopKey() if supports_dpop(server.dpop_algorithms) else None
 
 
 class TokenSource:
@@ -75,10 +101,16 @@ class TokenSource:
         else:
             return await self._authorization_code(http, discovery, scopes)
         form |= {"resource": discovery.resource, "scope": " ".join(scopes)}
+        dpop = _dpop_for(discovery.server)
         answer = await request_token(
-            http, discovery.server, identity, form, private_key_pem=self.settings.private_key_pem
+            http,
+            discovery.server,
+            identity,
+            form,
+            private_key_pem=self.settings.private_key_pem,
+            dpop=dpop,
         )
-        return self._keep(discovery, identity, answer, scopes)
+        return self._keep(discovery, identity, answer, scopes, dpop)
 
     async def refresh(self, http: httpx.AsyncClient, tokens: StoredTokens) -> StoredTokens:
         """Trade the refresh token for new tokens (the old refresh token stays if no new one)."""
@@ -89,8 +121,15 @@ class TokenSource:
             "refresh_token": tokens.refresh_token,
             "resource": tokens.resource,
         }
+        # A bound token is refreshed with proofs by the same key (RFC 9449 section 5).
+        dpop = DpopKey(tokens.dpop_key) if tokens.dpop_key is not None else None
         answer = await request_token(
-            http, server, tokens.client, form, private_key_pem=self.settings.private_key_pem
+            http,
+            server,
+            tokens.client,
+            form,
+            private_key_pem=self.settings.private_key_pem,
+            dpop=dpop,
         )
         refreshed = StoredTokens(
             server_url=tokens.server_url,
@@ -102,6 +141,8 @@ class TokenSource:
             refresh_token=answer.refresh_token or tokens.refresh_token,
             expires_at=self._expiry(answer),
             scopes=answer.scopes if answer.scopes is not None else tokens.scopes,
+            token_type=answer.token_type,
+            dpop_key=tokens.dpop_key if answer.token_type == "DPoP" else None,
         )
         self.store.save_tokens(refreshed)
         log.info("server %r: access token refreshed", self.name)
@@ -147,12 +188,14 @@ class TokenSource:
         endpoint = server.authorization_endpoint
         url = f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
         async with asyncio.timeout(AUTHORIZE_TIMEOUT):
-            code, returned_state = await self.authorize(url, redirect_uri)
+            response = await self.authorize(url, redirect_uri)
+        code, returned_state = response[0], response[1]
         if returned_state != state:
             raise AuthorizationError(
                 "the authorization response carried a different state than the request; "
                 "refusing it (possible cross-site request forgery)"
             )
+        check_issuer(server, response[2] if len(response) > 2 else None)
         form = {
             "grant_type": "authorization_code",
             "code": code,
@@ -160,13 +203,21 @@ class TokenSource:
             "code_verifier": pkce.verifier,
             "resource": discovery.resource,
         }
+        dpop = _dpop_for(server)
         answer = await request_token(
-            http, server, identity, form, private_key_pem=self.settings.private_key_pem
+            http, server, identity, form, private_key_pem=self.settings.private_key_pem, dpop=dpop
         )
-        return self._keep(discovery, identity, answer, scopes)
+        return self._keep(discovery, identity, answer, scopes, dpop)
 
     def _configured_identity(self, server: AuthServer, grant: str) -> ClientInfo:
         settings = self.settings
+        if (
+            grant == "jwt_bearer"
+            and settings.client_id is not None
+            and (settings.client_secret is None and settings.private_key_pem is None)
+        ):
+            # A public client: the assertion is what proves the workload (SEP-1933).
+            return ClientInfo(settings.client_id, None, "none")
         if settings.client_id is None or (
             settings.client_secret is None and settings.private_key_pem is None
         ):
@@ -206,6 +257,7 @@ class TokenSource:
         identity: ClientInfo,
         answer: TokenAnswer,
         scopes: tuple[str, ...],
+        dpop: DpopKey | None,
     ) -> StoredTokens:
         tokens = StoredTokens(
             server_url=self.server_url,
@@ -217,6 +269,8 @@ class TokenSource:
             refresh_token=answer.refresh_token,
             expires_at=self._expiry(answer),
             scopes=answer.scopes if answer.scopes is not None else scopes,
+            token_type=answer.token_type,
+            dpop_key=dpop.pem() if dpop is not None and answer.token_type == "DPoP" else None,
         )
         self.store.save_tokens(tokens)
         log.info(

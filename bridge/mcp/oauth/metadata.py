@@ -22,6 +22,10 @@ class AuthServer:
     auth_methods_supported: tuple[str, ...] | None = None
     code_challenge_methods: tuple[str, ...] | None = None
     client_id_metadata_documents: bool = False
+    iss_parameter_supported: bool = False
+    """RFC 9207: the authorization response always carries ``iss``."""
+    dpop_algorithms: tuple[str, ...] | None = None
+    """RFC 9449 ``dpop_signing_alg_values_supported``: tokens can be bound to a key."""
 
     @classmethod
     def from_metadata(cls, data: dict[str, Any], *, fallback_issuer: str) -> AuthServer | None:
@@ -39,6 +43,10 @@ class AuthServer:
             auth_methods_supported=_strings(data.get("token_endpoint_auth_methods_supported")),
             code_challenge_methods=_strings(data.get("code_challenge_methods_supported")),
             client_id_metadata_documents=data.get("client_id_metadata_document_supported") is True,
+            iss_parameter_supported=(
+                data.get("authorization_response_iss_parameter_supported") is True
+            ),
+            dpop_algorithms=_strings(data.get("dpop_signing_alg_values_supported")),
         )
 
     @classmethod

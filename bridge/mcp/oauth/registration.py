@@ -79,6 +79,8 @@ async def register(
         "response_types": ["code"],
         "token_endpoint_auth_method": wanted,
         "redirect_uris": [redirect_uri] if redirect_uri else [],
+        # SEP-837: a program on the person's machine with a loopback redirect is native.
+        "application_type": "native",
     }
     try:
         response = await client.post(

@@ -8,9 +8,11 @@ from typing import Literal
 
 __all__ = ["AssertionSource", "Authorize", "OAuthSettings"]
 
-Authorize = Callable[[str, str], Awaitable[tuple[str, str]]]
-"""``authorize(url, redirect_uri) -> (code, state)``: shows the person the authorization
-URL (or follows it, for automated servers) and returns what came back to the redirect URI.
+Authorize = Callable[[str, str], Awaitable[tuple[str, str] | tuple[str, str, str | None]]]
+"""``authorize(url, redirect_uri) -> (code, state[, iss])``: shows the person the
+authorization URL (or follows it, for automated servers) and returns what came back to
+the redirect URI, with its RFC 9207 ``iss`` (None when it had none). An authorizer that
+returns two values cannot pass the ``iss`` check of a server that always sends one.
 The bridge never prompts; front-ends pass one in."""
 
 AssertionSource = Callable[[str, str, tuple[str, ...]], Awaitable[str]]

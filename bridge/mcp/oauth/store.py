@@ -42,8 +42,11 @@ class StoredTokens:
     refresh_token: str | None = None
     expires_at: float | None = None
     scopes: tuple[str, ...] = ()
+    token_type: str = "Bearer"
+    dpop_key: str | None = None
+    """PEM of the key a DPoP-bound token is bound to: useless without it, so kept with it."""
 
-    def __repr__(self) -> str:  # never let a token reach a log line
+    def __repr__(self) -> str:  # never let a token (or a key) reach a log line
         return (
             f"StoredTokens(issuer={self.issuer!r}, resource={self.resource!r}, "
             f"scopes={self.scopes!r}, expires_at={self.expires_at!r})"

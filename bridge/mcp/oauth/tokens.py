@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from bridge.errors import AuthorizationError
 from bridge.mcp.oauth.assertion import ASSERTION_TYPE, client_assertion
+from bridge.mcp.oauth.dpop import DpopKey, nonce_wanted
 
 if TYPE_CHECKING:
     import httpx
@@ -37,6 +38,7 @@ class TokenAnswer:
     expires_in: float | None
     scopes: tuple[str, ...] | None
     """The granted scopes when the server said; None means "as requested"."""
+    token_type: str = "Bearer"
 
     def __repr__(self) -> str:
         return f"TokenAnswer(expires_in={self.expires_in!r}, scopes={self.scopes!r})"
@@ -65,8 +67,13 @@ async def request_token(
     form: dict[str, str],
     *,
     private_key_pem: str | None = None,
+    dpop: DpopKey | None = None,
 ) -> TokenAnswer:
-    """POST ``form`` to the token endpoint with the client's authentication."""
+    """POST ``form`` to the token endpoint with the client's authentication.
+
+    With ``dpop`` every attempt carries a fresh proof, and a ``use_dpop_nonce`` answer
+    is followed once by the same request with the server's nonce.
+    """
     import httpx
 
     # client_id goes in the body with every method: it identifies, it does not authenticate,
@@ -87,14 +94,21 @@ async def request_token(
         form["client_assertion"] = client_assertion(
             identity.client_id, server.issuer, private_key_pem
         )
-    try:
-        response = await client.post(
-            server.token_endpoint, data=form, headers=headers, timeout=TOKEN_TIMEOUT
-        )
-    except httpx.HTTPError as exc:
-        raise AuthorizationError(
-            f"the token endpoint {server.token_endpoint} cannot be reached: {exc}"
-        ) from exc
+    nonce: str | None = None
+    for _ in range(2):
+        if dpop is not None:
+            headers["DPoP"] = dpop.proof("POST", server.token_endpoint, nonce=nonce)
+        try:
+            response = await client.post(
+                server.token_endpoint, data=form, headers=headers, timeout=TOKEN_TIMEOUT
+            )
+        except httpx.HTTPError as exc:
+            raise AuthorizationError(
+                f"the token endpoint {server.token_endpoint} cannot be reached: {exc}"
+            ) from exc
+        nonce = nonce_wanted(response) if dpop is not None and nonce is None else None
+        if nonce is None:
+            break
     return _answer(server.token_endpoint, response)
 
 
@@ -119,9 +133,12 @@ def _answer(endpoint: str, response: httpx.Response) -> TokenAnswer:
     expires = data.get("expires_in")
     scope = data.get("scope")
     refresh = data.get("refresh_token")
+    kind = data.get("token_type")
     return TokenAnswer(
         access_token=token,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
         expires_in=float(expires) if isinstance(expires, int | float) else None,
         scopes=tuple(scope.split()) if isinstance(scope, str) else None,
+        # RFC 9449: a bound token says so; the scheme is case-insensitive.
+        token_type="DPoP" if isinstance(kind, str) and kind.lower() == "dpop" else "Bearer",
     )
