@@ -20,10 +20,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bridge.errors import RemoteError
 from bridge.mcp import ClientSession
 from bridge.mcp.http import StreamableHTTPTransport
 from bridge.mcp.oauth import OAuth, OAuthSettings, TokenStore, follow_redirect
 from bridge.mcp.oauth.enterprise import IdentityAssertion
+from bridge.mcp.oauth.workload import fixed_assertion
 
 # The client ID metadata document URL the harness's CIMD scenario expects.
 CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json"
@@ -70,6 +72,10 @@ def oauth_settings(scenario: str, context: dict[str, Any]) -> OAuthSettings:
     assertion = None
     if scenario.startswith("auth/client-credentials"):
         grant = "client_credentials"
+    elif "valid_jwt" in context:
+        # Workload identity federation: trade the workload's own JWT (SEP-1933).
+        grant = "jwt_bearer"
+        assertion = fixed_assertion(context["valid_jwt"])
     elif "idp_id_token" in context:
         grant = "jwt_bearer"
         assertion = IdentityAssertion(
@@ -105,15 +111,55 @@ async def run(url: str, scenario: str, context: dict[str, Any]) -> None:
     )
     await session.open(timeout=30)
     try:
-        tools = await session.list_tools()
-        if scenario != "initialize":
-            for tool in tools:
-                result = await session.call_tool(
-                    tool.name, sample_arguments(tool.input_schema), timeout=30
-                )
-                logging.info("%s -> %s", tool.name, result.text[:200])
+        await drive(session, scenario, context)
     finally:
         await session.aclose()
+
+
+async def drive(session: ClientSession, scenario: str, context: dict[str, Any]) -> None:
+    """The scenario's work: the calls its context names, else every tool once.
+
+    A tool the server refuses is logged, not fatal: some scenarios list tools they never
+    mean to be called.
+    """
+    tools = await session.list_tools()
+    if scenario == "initialize":
+        return
+    if scenario == "json-schema-2020-12-preservation":
+        # Echo back what our catalog holds for the focal tool, untouched.
+        focal = next(tool for tool in tools if tool.name != "json_schema_echo")
+        await call(session, "json_schema_echo", {"schema": focal.input_schema})
+        return
+    planned = context.get("toolCalls")
+    if planned:
+        for item in planned:
+            await call(session, item["name"], item.get("arguments") or {})
+        return
+    for tool in tools:
+        await call(session, tool.name, sample_arguments(tool.input_schema))
+    await visit_resources_and_prompts(session)
+
+
+async def call(session: ClientSession, name: str, arguments: dict[str, Any]) -> None:
+    try:
+        result = await session.call_tool(name, arguments, timeout=30)
+    except RemoteError as exc:
+        logging.info("%s refused: %s", name, exc)
+        return
+    logging.info("%s -> %s", name, result.text[:200])
+
+
+async def visit_resources_and_prompts(session: ClientSession) -> None:
+    """List and open one resource and one prompt when the server offers them."""
+    capabilities = session.server.capabilities if session.server else {}
+    if "resources" in capabilities:
+        resources = await session.list_resources()
+        if resources and isinstance(resources[0].get("uri"), str):
+            await session.read_resource(resources[0]["uri"])
+    if "prompts" in capabilities:
+        prompts = await session.list_prompts()
+        if prompts and isinstance(prompts[0].get("name"), str):
+            await session.get_prompt(prompts[0]["name"])
 
 
 def main() -> None:
