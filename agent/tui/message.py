@@ -24,14 +24,19 @@ Role = Literal["user", "assistant", "notice", "error"]
 TITLES: dict[Role, str] = {"user": "you", "assistant": "", "notice": "", "error": "error"}
 # A streamed answer is re-rendered at most this often: a model sends tens of deltas a
 # second, and re-rendering the tail block on each one starved the keyboard (issue 16).
+# Each update re-lays out every block of the message, so a long one updates less often:
+# bench/tui_stream.py measured keystroke echo (200 lines) at 140 ms median with a fixed
+# 1/12 s, 19-50 ms with 1/4 s: short answers update at 12 Hz, long ones slow to 4 Hz.
 FLUSH_INTERVAL = 1 / 12
+SLOWEST_FLUSH = 1 / 4
+FLUSH_PER_BLOCK = 0.008  # seconds of interval per block already shown
 
 
 class ChatMessage(Markdown):
     """A Markdown block styled by its role; the model's answers stream into it.
 
     Text is masked (known secrets) and sanitized before it is parsed; streamed pieces are
-    batched and appended at most every ``FLUSH_INTERVAL`` seconds.
+    batched and appended every ``FLUSH_INTERVAL`` to ``SLOWEST_FLUSH`` seconds.
     """
 
     BLOCKS: dict[str, type[MarkdownBlock]] = {  # noqa: RUF012 (Textual's own declaration)
@@ -53,7 +58,8 @@ class ChatMessage(Markdown):
         if shown:
             self._pending.append(sanitize(shown))
         if self._timer is None and self._pending:
-            self._timer = self.set_timer(FLUSH_INTERVAL, self._flush)
+            interval = min(SLOWEST_FLUSH, max(FLUSH_INTERVAL, FLUSH_PER_BLOCK * len(self.children)))
+            self._timer = self.set_timer(interval, self._flush)
 
     async def _flush(self) -> None:
         self._timer = None
