@@ -268,7 +268,9 @@ class LocalProvider:
     async def _events(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         budget = Budget(self._limits, self._endpoint)
         loaded = _LOADED.get(self._key)  # loaded already: no thread hop before the first token
-        llama, lock = loaded or await budget.first(asyncio.to_thread(_load, self._key))
+        if loaded is None:
+            loaded = await budget.first(asyncio.to_thread(_load, self._key))
+        llama, lock = loaded
         mode = choice_mode(request.tool_choice) if request.tools else "none"
         settings = self._settings(request)
         if mode in ("required", "named"):
