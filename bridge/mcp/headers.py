@@ -8,9 +8,13 @@ A value that would not survive an HTTP field is sent as ``=?base64?...?=``.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from bridge.mcp.transport import ParamHeaderMaps
+from bridge.mcp.types import Tool
 
 __all__ = [
     "MCP_METHOD",
@@ -21,8 +25,11 @@ __all__ = [
     "invalid_param_header",
     "param_header_map",
     "param_headers",
+    "routed_tools",
     "standard_headers",
 ]
+
+log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = "MCP-Protocol-Version"
 MCP_METHOD = "Mcp-Method"
@@ -149,3 +156,23 @@ def param_headers(header_map: Mapping[Path, str], arguments: Mapping[str, Any]) 
             continue  # null, missing, or not a scalar: nothing to mirror
         headers[f"{PARAM_PREFIX}{token}"] = encode_value(text)
     return headers
+
+
+def routed_tools(server: str, tools: list[Tool]) -> tuple[list[Tool], ParamHeaderMaps]:
+    """The tools a 2026-07-28 client may offer, and the ``Mcp-Param-*`` map of each.
+
+    A tool whose ``x-mcp-header`` annotations are invalid is left out (SEP-2243: the
+    server would refuse its calls); one bad tool never costs the others.
+    """
+    kept: list[Tool] = []
+    routes: ParamHeaderMaps = {}
+    for tool in tools:
+        why = invalid_param_header(tool.input_schema)
+        if why is not None:
+            log.warning("server %r: tool %.80r left out: %s", server, tool.name, why)
+            continue
+        header_map = param_header_map(tool.input_schema)
+        if header_map:
+            routes[tool.name] = header_map
+        kept.append(tool)
+    return kept, routes

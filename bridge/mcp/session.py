@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
-from bridge.mcp.headers import invalid_param_header, param_header_map
+from bridge.mcp.headers import routed_tools
 from bridge.mcp.input_required import MAX_ROUNDS, is_input_required, retry_params
 from bridge.mcp.jsonrpc import Connection, RequestHandler, json_kind
 from bridge.mcp.negotiation import (
@@ -23,7 +23,7 @@ from bridge.mcp.negotiation import (
     read_initialize,
     should_fall_back,
 )
-from bridge.mcp.transport import ParamHeaderMaps, SessionLostError, Transport, WireHints
+from bridge.mcp.transport import SessionLostError, Transport, WireHints
 from bridge.mcp.types import CallResult, ProgressCallback, ServerInfo, Tool
 
 __all__ = [
@@ -124,6 +124,8 @@ class ClientSession:
         self._relist: asyncio.Task[None] | None = None
         self._relist_again = False
         self._listen: asyncio.Task[None] | None = None
+        self.subscribed = asyncio.Event()
+        """Set once the server acknowledged the ``subscriptions/listen`` stream."""
         self._generation = 0
         self._renewing = asyncio.Lock()
         self.handlers: dict[str, RequestHandler] = {}
@@ -144,6 +146,7 @@ class ClientSession:
             notification_handlers={
                 "notifications/tools/list_changed": self._tools_changed,
                 "notifications/message": self._server_log,
+                "notifications/subscriptions/acknowledged": lambda _p: self.subscribed.set(),
             },
         )
 
@@ -370,24 +373,15 @@ class ClientSession:
         """Every tool, across pages; also kept in ``self.tools``."""
         raw = await self._paginate("tools/list", "tools", {})
         tools = []
-        routes: ParamHeaderMaps = {}
         for item in raw:
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                tools.append(Tool.from_wire(item))
+            else:
                 log.warning("server %r listed a malformed tool (skipped): %.200r", self.name, item)
-                continue
-            tool = Tool.from_wire(item)
-            if self.stateless:
-                # 2026-07-28: a tool whose x-mcp-header annotations are invalid is left out.
-                why = invalid_param_header(tool.input_schema)
-                if why is not None:
-                    log.warning("server %r: tool %.80r left out: %s", self.name, tool.name, why)
-                    continue
-                header_map = param_header_map(tool.input_schema)
-                if header_map:
-                    routes[tool.name] = header_map
-            tools.append(tool)
-        if self.stateless and isinstance(self.transport, WireHints):
-            self.transport.route_params(routes)
+        if self.stateless:
+            tools, routes = routed_tools(self.name, tools)
+            if isinstance(self.transport, WireHints):
+                self.transport.route_params(routes)
         self.tools = tools
         return tools
 

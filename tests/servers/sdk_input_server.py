@@ -3,7 +3,8 @@
 Run: python sdk_input_server.py [stdio|streamable-http] [--port N]. At 2026-07-28 the SDK
 asks through an ``input_required`` result and a retry (multi-round-trip requests); at the
 handshake versions it sends ``elicitation/create`` or ``roots/list`` during the call. Either
-way the tool's answer says what the client gave.
+way the tool's answer says what the client gave. ``grow`` adds a tool and publishes the
+change (to ``subscriptions/listen`` streams at 2026-07-28).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 import warnings
 from typing import Annotated
 
-from mcp.server.mcpserver import Elicit, MCPServer, Resolve
+from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve
 from mcp.server.mcpserver.resolve import ListRoots
 from mcp_types import ListRootsResult
 from pydantic import BaseModel
@@ -44,6 +45,18 @@ def greet(who: Annotated[Name, Resolve(ask_name)]) -> str:
 def count_roots(roots: Annotated[ListRootsResult, Resolve(ask_roots)]) -> str:
     """Say how many roots the client has."""
     return f"{len(roots.roots)} roots"
+
+
+@server.tool()
+async def grow(ctx: Context) -> str:
+    """Add a tool named ``grown`` and tell the listeners."""
+
+    def grown() -> str:
+        return "grown"
+
+    server.add_tool(grown, name="grown")
+    await ctx.notify_tools_changed()
+    return "grew"
 
 
 def main() -> None:

@@ -3,6 +3,8 @@ requests over stdio and Streamable HTTP, and the handshake family still spoken o
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
 from typing import Any
 
@@ -67,6 +69,32 @@ async def test_a_tool_that_needs_input_is_retried_with_the_answers_over_streamab
         assert await greet_and_count(session) == ["hello Ada", "1 roots"]
     assert client.asked == ["Who is there?", "roots"]
     assert transport.protocol_version == "2026-07-28" and transport.session_id is None
+
+
+@pytest.mark.parametrize("transport", ["stdio", "streamable-http"])
+async def test_a_changed_tool_list_arrives_on_the_listen_stream(transport):
+    changed: asyncio.Queue[list[str]] = asyncio.Queue()
+
+    def on_change(tools: list[Any]) -> None:
+        changed.put_nowait(sorted(tool.name for tool in tools))
+
+    port = free_port()
+    if transport == "stdio":
+        wire: Any = StdioTransport(sys.executable, [INPUT_SERVER])
+        running: Any = contextlib.nullcontext()
+    else:
+        wire = StreamableHTTPTransport(f"http://127.0.0.1:{port}/mcp", name="input")
+        running = server([sys.executable, INPUT_SERVER, transport, "--port", str(port)], port)
+    with running:
+        session = ClientSession(wire, name="input", on_tools_changed=on_change)
+        await session.open(timeout=20)
+        async with session:
+            assert session.stateless
+            assert "grown" not in {tool.name for tool in await session.list_tools()}
+            async with asyncio.timeout(10):
+                await session.subscribed.wait()
+                assert (await session.call_tool("grow", {})).text == "grew"
+                assert "grown" in await changed.get()
 
 
 async def test_a_client_without_elicitation_is_refused_by_the_server_not_asked():
