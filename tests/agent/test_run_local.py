@@ -76,7 +76,7 @@ def test_calculator_call_end_to_end_through_the_toolbox_offline(tmp_path):
         "--tool-choice",
         "toolbox__calculate",
         "--max-turns",
-        "2",
+        "1",
         "-o",
         "jsonl",
         "What is 2**20? Use the calculator.",
@@ -97,7 +97,7 @@ def test_a_named_tool_choice_reaches_the_mcp_server_with_valid_arguments(tmp_pat
     config = tmp_path / "agent.yaml"
     config.write_text(
         "model: local\n"
-        "providers:\n  local: {seed: 3, temperature: 0}\n"
+        "providers:\n  local: {seed: 3, temperature: 0, max_tokens: 300}\n"
         f"servers:\n{codes_server(log)}"
     )
 
@@ -108,7 +108,7 @@ def test_a_named_tool_choice_reaches_the_mcp_server_with_valid_arguments(tmp_pat
         "--tool-choice",
         "codes__lookup_code",
         "--max-turns",
-        "2",
+        "1",
         "-o",
         "jsonl",
         "What is the secret code for the word apple?",

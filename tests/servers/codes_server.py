@@ -10,8 +10,10 @@ import hashlib
 import json
 import os
 import warnings
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
+from pydantic import Field
 
 warnings.filterwarnings("ignore")
 
@@ -19,7 +21,7 @@ server = MCPServer("codes", version="1.0.0")
 
 
 @server.tool()
-def lookup_code(word: str) -> str:
+def lookup_code(word: Annotated[str, Field(max_length=32)]) -> str:
     """Look up the secret code for a word."""
     with open(os.environ["CODES_LOG"], "a", encoding="utf-8") as log:
         log.write(json.dumps({"word": word}) + "\n")
