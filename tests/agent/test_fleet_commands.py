@@ -148,7 +148,7 @@ def test_the_chat_side_panel_shows_an_open_breaker():
             "box", "stdio", ServerState.UP, None, None, None, 3, None, 7, 1.0, 0, breaker
         )
         console = Console(width=80, record=True)
-        console.print(FleetPanel._server(row))
+        console.print(FleetPanel._server(row, 80))
         return console.export_text()
 
     assert "breaker open" in shown("open")

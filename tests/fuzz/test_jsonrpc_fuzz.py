@@ -189,6 +189,9 @@ class AnsweringTransport(MemoryTransport):
         if "id" in message and method in self.answers:
             answer = {"jsonrpc": "2.0", "id": message["id"], "result": self.answers[method]}
             self.inbox.put_nowait(answer)
+        elif "id" in message:  # a handshake-era server: server/discover is unknown to it
+            error = {"code": -32601, "message": f"unknown method {method}"}
+            self.inbox.put_nowait({"jsonrpc": "2.0", "id": message["id"], "error": error})
 
 
 initialize_results = json_values | st.fixed_dictionaries(
