@@ -449,6 +449,7 @@ class Fleet:
             sampling=sampling,
             elicitation=elicitation,
             on_tools_changed=tools_changed,
+            protocol=config.protocol,
         )
 
     def _remember_catalog(self, server: _Server, session: ClientSession) -> None:

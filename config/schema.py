@@ -295,6 +295,9 @@ class ServerConfig(_Model):
     """None (the default) caches no results."""
     auth: OAuthConfig | None = None
     tls_verify: bool = True
+    protocol: Literal[
+        "auto", "2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"
+    ] = "auto"
     """OAuth settings for a ``url`` server (every remote server may answer 401 anyway)."""
 
     @property

@@ -111,3 +111,43 @@ async def test_calls_and_latency_are_counted_per_server():
     assert row.calls == 3
     assert row.median_ms is not None and row.median_ms > 0
     assert row.server_name == "agent-toolbox"
+
+
+async def test_a_pinned_protocol_skips_the_probe_a_silent_legacy_server_never_answers(tmp_path):
+    # hostile_rpc_server.py "behave" answers initialize and tools but ignores unknown
+    # methods, so an `auto` start waits out the 2 s server/discover probe.
+    hostile = SERVERS.parent / "faults" / "hostile_rpc_server.py"
+    config = ServerConfig.model_validate(
+        {
+            "command": sys.executable,
+            "args": [str(hostile), "behave", str(tmp_path / "pid")],
+            "protocol": "2025-11-25",
+        }
+    )
+    fleet = Fleet({"legacy": config})
+    async with asyncio.timeout(10), fleet:
+        (row,) = fleet.status()
+        assert row.state is ServerState.UP and row.protocol_version == "2025-11-25"
+        assert fleet._servers["legacy"].session.protocol == "2025-11-25"
+
+
+async def test_a_pinned_protocol_opens_with_initialize_and_sends_no_probe():
+    from bridge.mcp import ClientSession
+    from tests.fuzz.test_jsonrpc_fuzz import AnsweringTransport
+
+    init = {"protocolVersion": "2025-11-25", "capabilities": {}, "serverInfo": {"name": "s"}}
+    transport = AnsweringTransport({"initialize": init})
+    sent: list[str] = []
+    answer = transport.send
+
+    async def record(message):
+        sent.append(message.get("method", ""))
+        await answer(message)
+
+    transport.send = record
+    session = ClientSession(transport, name="legacy", protocol="2025-11-25")
+    async with asyncio.timeout(10):
+        await session.open(timeout=5)
+        await session.aclose()
+
+    assert sent[0] == "initialize" and "server/discover" not in sent
