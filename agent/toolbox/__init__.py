@@ -11,8 +11,8 @@ def serve_stdio() -> None:
     """Run the toolbox on this process's stdin and stdout until the client leaves."""
     from agent import __version__
     from agent.toolbox.server import ToolServer
-    from agent.toolbox.stdio import StdioServerTransport
     from agent.toolbox.tools import TOOLS
+    from bridge.mcp.server_stdio import StdioServerTransport
 
     server = ToolServer(
         "agent-toolbox",

@@ -1,15 +1,16 @@
-"""A minimal MCP tool server on our JSON-RPC engine: the handshake, listing and calling."""
+"""The toolbox as an MCP app: a fixed set of tools, listed and called (``bridge.mcp.server``
+runs the handshake and the wire)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.errors import RemoteError
-from bridge.mcp import SUPPORTED_PROTOCOL_VERSIONS, Connection, Transport
-from bridge.mcp.jsonrpc import INVALID_PARAMS
+from bridge.mcp import Transport
+from bridge.mcp.jsonrpc import INVALID_PARAMS, RequestHandler
+from bridge.mcp.server import MCPServer, Peer
 
 __all__ = ["Context", "ServerTool", "ToolError", "ToolServer"]
 
@@ -20,22 +21,15 @@ class ToolError(Exception):
 
 @dataclass
 class Context:
-    """What a running tool may use: progress reporting to the caller."""
+    """What a running tool may use: progress reporting to the client that called it."""
 
-    connection: Connection
+    peer: Peer
     progress_token: Any = None
 
     async def progress(
         self, progress: float, total: float | None = None, message: str = ""
     ) -> None:
-        if self.progress_token is None:
-            return
-        params: dict[str, Any] = {"progressToken": self.progress_token, "progress": progress}
-        if total is not None:
-            params["total"] = total
-        if message:
-            params["message"] = message
-        await self.connection.notify("notifications/progress", params)
+        await self.peer.progress(self.progress_token, progress, total, message)
 
 
 ToolFunction = Callable[[dict[str, Any], Context], Awaitable[Any]]
@@ -69,7 +63,7 @@ class ServerTool:
 
 
 class ToolServer:
-    """Serves a fixed set of tools over one transport until the client goes away."""
+    """An app of a fixed set of tools, served by ``bridge.mcp.server.MCPServer``."""
 
     def __init__(
         self, name: str, version: str, tools: list[ServerTool], instructions: str = ""
@@ -78,42 +72,30 @@ class ToolServer:
         self.version = version
         self.instructions = instructions
         self.tools = {tool.name: tool for tool in tools}
-        self._connection: Connection | None = None
 
     async def serve(self, transport: Transport) -> None:
-        await transport.start()
-        connection = Connection(
-            transport,
-            name=self.name,
-            request_handlers={
-                "initialize": self._initialize,
-                "ping": _empty,
-                "tools/list": self._list,
-                "tools/call": self._call,
-                "logging/setLevel": _empty,
-            },
-        )
-        self._connection = connection
-        connection.start()
-        await connection.closed.wait()
-        await connection.aclose()
+        """Serve one client over ``transport`` until it goes away."""
+        await MCPServer(self).serve(transport)
 
-    async def _initialize(self, params: dict[str, Any]) -> dict[str, Any]:
-        asked = params.get("protocolVersion")
-        version = asked if asked in SUPPORTED_PROTOCOL_VERSIONS else SUPPORTED_PROTOCOL_VERSIONS[0]
-        result: dict[str, Any] = {
-            "protocolVersion": version,
-            "capabilities": {"tools": {"listChanged": False}, "logging": {}},
-            "serverInfo": {"name": self.name, "version": self.version},
-        }
-        if self.instructions:
-            result["instructions"] = self.instructions
-        return result
+    def capabilities(self) -> dict[str, Any]:
+        return {"tools": {"listChanged": False}, "logging": {}}
+
+    def handlers(self, peer: Peer) -> dict[str, RequestHandler]:
+        async def call(params: dict[str, Any]) -> dict[str, Any]:
+            return await self._call(peer, params)
+
+        return {"tools/list": self._list, "tools/call": call}
+
+    def attach(self, peer: Peer) -> None:
+        pass
+
+    def detach(self, peer: Peer) -> None:
+        pass
 
     async def _list(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {"tools": [tool.wire() for tool in self.tools.values()]}
 
-    async def _call(self, params: dict[str, Any]) -> dict[str, Any]:
+    async def _call(self, peer: Peer, params: dict[str, Any]) -> dict[str, Any]:
         tool = self.tools.get(str(params.get("name")))
         if tool is None:
             raise RemoteError(INVALID_PARAMS, f"Unknown tool: {params.get('name')!r}")
@@ -121,16 +103,13 @@ class ToolServer:
         if not isinstance(arguments, dict):
             return _error("arguments must be an object")
         meta = params.get("_meta") or {}
-        assert self._connection is not None
-        context = Context(self._connection, meta.get("progressToken"))
+        context = Context(peer, meta.get("progressToken") if isinstance(meta, dict) else None)
         try:
             outcome = await tool.function(arguments, context)
         except ToolError as exc:
             return _error(str(exc))
         except (KeyError, TypeError, ValueError) as exc:
             return _error(f"invalid arguments for {tool.name}: {exc}")
-        except asyncio.CancelledError:
-            raise
         if isinstance(outcome, tuple):
             text, structured = outcome
             return {"content": [_text(text)], "structuredContent": structured, "isError": False}
@@ -143,7 +122,3 @@ def _text(text: str) -> dict[str, Any]:
 
 def _error(message: str) -> dict[str, Any]:
     return {"content": [_text(message)], "isError": True}
-
-
-async def _empty(_params: dict[str, Any]) -> dict[str, Any]:
-    return {}

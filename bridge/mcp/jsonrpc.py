@@ -7,6 +7,7 @@ handler never stalls the reader. The same engine serves our client and the toolb
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import itertools
 import logging
@@ -32,6 +33,7 @@ __all__ = [
     "Connection",
     "NotificationHandler",
     "RequestHandler",
+    "current_request_id",
     "json_kind",
 ]
 
@@ -62,6 +64,12 @@ def json_kind(value: Any) -> str:
         type(value), "a number"
     )
 
+
+current_request_id: contextvars.ContextVar[int | str | None] = contextvars.ContextVar(
+    "current_request_id", default=None
+)
+"""The id of the peer's request a handler task answers: a server-side transport sends what
+the handler sends meanwhile (progress, its own requests) on that request's stream."""
 
 RequestHandler = Callable[[dict[str, Any]], Awaitable[Any]]
 NotificationHandler = Callable[[dict[str, Any]], Awaitable[None] | None]
@@ -436,6 +444,7 @@ class Connection:
         task.add_done_callback(lambda _t: self._handling.pop(request_id, None))
 
     async def _handle_request(self, request_id: Any, method: str, params: dict[str, Any]) -> None:
+        current_request_id.set(request_id)  # this task's own context: nothing leaks out
         handler = self.request_handlers.get(method)
         response: Message = {"jsonrpc": "2.0", "id": request_id}
         if handler is None:

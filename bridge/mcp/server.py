@@ -1,0 +1,209 @@
+"""The server side of MCP on the symmetric engine: both handshakes (``initialize`` and the
+stateless ``server/discover``), and one ``Peer`` per client through which an ``App`` (the
+built-in toolbox, the gateway of ``agent serve``) answers and asks.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from bridge.errors import RemoteError
+from bridge.mcp.jsonrpc import INVALID_PARAMS, Connection, RequestHandler
+from bridge.mcp.negotiation import HANDSHAKE_VERSIONS, MODERN_VERSION, UNSUPPORTED_VERSION
+from bridge.mcp.transport import Transport
+
+__all__ = ["App", "MCPServer", "Peer"]
+
+log = logging.getLogger(__name__)
+
+_META_VERSION = "io.modelcontextprotocol/protocolVersion"
+_META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
+_META_CLIENT = "io.modelcontextprotocol/clientInfo"
+_META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
+_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+
+
+class Peer:
+    """One connected client, as the app sees it: what it declared, and a way to reach it.
+
+    A stateless client (2026-07-28) declares its capabilities on every request; server
+    requests to it (sampling, elicitation, roots) are not available in that mode.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.capabilities: dict[str, Any] = {}
+        self.client_info: dict[str, Any] = {}
+        self.protocol_version: str | None = None
+        self.stateless = False
+        self.log_level: str | None = None
+        self.name = connection.name
+
+    def can(self, capability: str) -> bool:
+        """Whether the client declared ``capability`` (``sampling``, ``elicitation``, ``roots``)
+        and can be asked in this mode."""
+        return not self.stateless and capability in self.capabilities
+
+    async def request(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = 300.0,  # noqa: ASYNC109 - a person may be answering
+    ) -> Any:
+        """Ask the client; its JSON-RPC error comes back as :class:`RemoteError`."""
+        return await self.connection.request(method, params, timeout=timeout)
+
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        await self.connection.notify(method, params)
+
+    async def progress(
+        self, token: Any, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        """Report progress on the request that carried ``token`` (nothing without one)."""
+        if token is None:
+            return
+        params: dict[str, Any] = {"progressToken": token, "progress": progress}
+        if total is not None:
+            params["total"] = total
+        if message:
+            params["message"] = message
+        await self.notify("notifications/progress", params)
+
+    async def log(self, level: str, data: Any, logger: str | None = None) -> None:
+        """Send a log message when the client asked for this level or a more verbose one."""
+        if self.log_level is None or level not in _LEVELS:
+            return
+        if _LEVELS.index(level) < _LEVELS.index(self.log_level):
+            return
+        params: dict[str, Any] = {"level": level, "data": data}
+        if logger:
+            params["logger"] = logger
+        await self.notify("notifications/message", params)
+
+    def absorb(self, params: dict[str, Any]) -> None:
+        """Read a stateless request's ``_meta`` envelope (version, capabilities, log level)."""
+        meta = params.get("_meta")
+        if not isinstance(meta, dict) or _META_VERSION not in meta:
+            return
+        version = meta[_META_VERSION]
+        if version != MODERN_VERSION:
+            raise RemoteError(
+                UNSUPPORTED_VERSION,
+                f"Unsupported protocol version: {version!r}",
+                {"supported": [MODERN_VERSION, *HANDSHAKE_VERSIONS]},
+            )
+        self.stateless = True
+        self.protocol_version = version
+        if isinstance(meta.get(_META_CAPABILITIES), dict):
+            self.capabilities = meta[_META_CAPABILITIES]
+        if isinstance(meta.get(_META_CLIENT), dict):
+            self.client_info = meta[_META_CLIENT]
+        if meta.get(_META_LOG_LEVEL) in _LEVELS:
+            self.log_level = meta[_META_LOG_LEVEL]
+
+
+class App(Protocol):
+    """What a served endpoint provides: who it is, what it can do, and its handlers."""
+
+    name: str
+    version: str
+    instructions: str
+
+    def capabilities(self) -> dict[str, Any]: ...
+
+    def handlers(self, peer: Peer) -> dict[str, RequestHandler]:
+        """The app's request handlers for one client (``tools/list``, ``tools/call``, ...)."""
+        ...
+
+    def attach(self, peer: Peer) -> None:
+        """A client connected (the gateway forwards servers' requests and changes to it)."""
+        ...
+
+    def detach(self, peer: Peer) -> None: ...
+
+
+class MCPServer:
+    """Serves one ``App`` over any number of transports, one ``Peer`` each."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def open(self, transport: Transport, *, name: str = "client") -> Peer:
+        """Start serving on a started transport; the peer's connection ends with it."""
+        connection = Connection(transport, name=name)
+        peer = Peer(connection)
+        handlers: dict[str, RequestHandler] = {
+            "initialize": lambda params: self._initialize(peer, params),
+            "server/discover": lambda params: self._discover(peer, params),
+            "ping": _empty,
+            "logging/setLevel": lambda params: _set_level(peer, params),
+        }
+        for method, handler in self.app.handlers(peer).items():
+            handlers[method] = _enveloped(peer, handler)
+        connection.request_handlers = handlers
+        connection.notification_handlers = {"notifications/initialized": lambda _p: None}
+        connection.start()
+        self.app.attach(peer)
+        return peer
+
+    async def close(self, peer: Peer) -> None:
+        """Stop serving ``peer`` and close its connection."""
+        self.app.detach(peer)
+        await peer.connection.aclose()
+
+    async def serve(self, transport: Transport, *, name: str = "client") -> None:
+        """Serve one client over ``transport`` until it goes away."""
+        await transport.start()
+        peer = self.open(transport, name=name)
+        try:
+            await peer.connection.closed.wait()
+        finally:
+            await self.close(peer)
+
+    def _info(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "capabilities": self.app.capabilities(),
+            "serverInfo": {"name": self.app.name, "version": self.app.version},
+        }
+        if self.app.instructions:
+            result["instructions"] = self.app.instructions
+        return result
+
+    async def _initialize(self, peer: Peer, params: dict[str, Any]) -> dict[str, Any]:
+        asked = params.get("protocolVersion")
+        version = asked if asked in HANDSHAKE_VERSIONS else HANDSHAKE_VERSIONS[0]
+        capabilities = params.get("capabilities")
+        peer.capabilities = capabilities if isinstance(capabilities, dict) else {}
+        info = params.get("clientInfo")
+        peer.client_info = info if isinstance(info, dict) else {}
+        peer.protocol_version = version
+        peer.stateless = False
+        return {"protocolVersion": version, **self._info()}
+
+    async def _discover(self, peer: Peer, params: dict[str, Any]) -> dict[str, Any]:
+        peer.absorb(params)
+        return {"supportedVersions": [MODERN_VERSION], **self._info()}
+
+
+def _enveloped(peer: Peer, handler: RequestHandler) -> RequestHandler:
+    """``handler`` after the request's ``_meta`` envelope is read (stateless clients)."""
+
+    async def handle(params: dict[str, Any]) -> Any:
+        peer.absorb(params)
+        return await handler(params)
+
+    return handle
+
+
+async def _set_level(peer: Peer, params: dict[str, Any]) -> dict[str, Any]:
+    level = params.get("level")
+    if level not in _LEVELS:
+        raise RemoteError(INVALID_PARAMS, f"unknown log level {level!r}; use one of {_LEVELS}")
+    peer.log_level = level
+    return {}
+
+
+async def _empty(_params: dict[str, Any]) -> dict[str, Any]:
+    return {}
