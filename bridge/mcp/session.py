@@ -430,6 +430,36 @@ class ClientSession:
         contents = result.get("contents") or []
         return list(contents) if isinstance(contents, list) else []
 
+    async def list_resource_templates(self) -> list[dict[str, Any]]:
+        return await self._paginate("resources/templates/list", "resourceTemplates", {})
+
+    async def subscribe_resource(self, uri: str) -> None:
+        """Ask to be told of changes to ``uri`` (see ``on_resource_updated``)."""
+        await self.request("resources/subscribe", {"uri": uri})
+
+    def on_resource_updated(self, callback: Callable[[str], None]) -> None:
+        """Hear the URI of each ``notifications/resources/updated`` the server sends."""
+
+        def updated(params: dict[str, Any]) -> None:
+            uri = params.get("uri")
+            if isinstance(uri, str):
+                callback(uri)
+
+        self.connection.notification_handlers["notifications/resources/updated"] = updated
+
+    async def complete(
+        self, ref: dict[str, Any], argument: dict[str, str], context: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """``completion/complete``: the result's ``completion`` object (values, total, hasMore)."""
+        params: dict[str, Any] = {"ref": ref, "argument": argument}
+        if context:
+            params["context"] = {"arguments": context}
+        result = _object(
+            self.name, "completion/complete", await self.request("completion/complete", params)
+        )
+        completion = result.get("completion")
+        return dict(completion) if isinstance(completion, dict) else {}
+
     async def list_prompts(self) -> list[dict[str, Any]]:
         return await self._paginate("prompts/list", "prompts", {})
 
