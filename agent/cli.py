@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from agent import __version__
 
@@ -25,9 +26,14 @@ COMMANDS = {
     "servers": "agent.commands.servers:show_servers",
     "config": "agent.commands.configs:config_command",
     "toolbox": "agent.commands.toolbox:run_toolbox",
+    "serve": "agent.commands.serve:run_serve",
     "auth": "agent.commands.auth:auth_command",
     "chat": "agent.commands.chat:chat_command",
     "sessions": "agent.commands.chat:sessions_command",
+    "prompts": "agent.commands.prompts:list_prompts",
+    "prompt": "agent.commands.prompts:show_prompt",
+    "resources": "agent.commands.resources:list_resources",
+    "read": "agent.commands.resources:read_resource",
 }
 
 
@@ -90,6 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tool-choice", help="auto, none, required, or a qualified tool name")
     run.add_argument("--no-tools", action="store_true", help="send no tools to the model")
     run.add_argument(
+        "--prompt",
+        metavar="SERVER__NAME",
+        help="start the conversation with a server's prompt (`agent prompts` lists them)",
+    )
+    _arg_option(run, "the prompt's arguments and a template URI's variables")
+    run.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="add a resource to the task (repeatable): text inline, images to models that "
+        "see them, the rest described; a template's variables come from --arg",
+    )
+    run.add_argument(
         "-o",
         "--output",
         choices=("text", "jsonl"),
@@ -108,8 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("sessions", help="list saved chat sessions")
 
-    tools = commands.add_parser("tools", help="list the tools of the fleet")
+    tools = commands.add_parser(
+        "tools", help="list the tools of the fleet and what their definitions cost in tokens"
+    )
     _config_option(tools)
+    _budget_model_option(tools)
     tools.add_argument("--json", action="store_true", help="print JSON")
     tools.add_argument(
         "--dialect",
@@ -137,12 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     servers = commands.add_parser("servers", help="start the fleet and show each server's state")
     _config_option(servers)
+    _budget_model_option(servers)
     servers.add_argument("--json", action="store_true", help="print JSON")
     servers.add_argument(
         "--tools",
         action="store_true",
         help="show each tool's call log instead: calls, errors, cache hits, p50/p95/p99 latency",
     )
+
+    _prompt_and_resource_commands(commands)
 
     config = commands.add_parser("config", help="check or show the configuration")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -152,7 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         _config_option(config_commands.add_parser(action, help=text))
 
-    commands.add_parser("toolbox", help="run the built-in toolbox MCP server on stdio")
+    toolbox = commands.add_parser("toolbox", help="run the built-in toolbox MCP server on stdio")
+    toolbox.add_argument("--http", metavar="HOST:PORT", help="serve Streamable HTTP at /mcp")
+    serve = commands.add_parser(
+        "serve", help="serve the fleet as one MCP server (stdio, or --http / --ws)"
+    )
+    _config_option(serve)
+    serve.add_argument("--http", metavar="HOST:PORT", help="Streamable HTTP at /mcp")
+    serve.add_argument("--ws", metavar="HOST:PORT", help="WebSocket (subprotocol mcp)")
 
     auth = commands.add_parser("auth", help="log in to, out of, or inspect OAuth servers")
     auth_commands = auth.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
@@ -171,6 +204,49 @@ def build_parser() -> argparse.ArgumentParser:
                 "--no-browser", action="store_true", help="print the URL instead of opening it"
             )
     return parser
+
+
+def _arg_option(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument(
+        "--arg", action="append", default=[], metavar="KEY=VALUE", help=f"{text} (repeatable)"
+    )
+
+
+def _budget_model_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-m",
+        "--model",
+        help="count the tool definitions for this provider:model (default: the config's)",
+    )
+
+
+def _prompt_and_resource_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    """``prompts``, ``prompt``, ``resources`` and ``read``: what servers offer besides tools."""
+    prompts = commands.add_parser("prompts", help="list the prompts the servers offer")
+    _config_option(prompts)
+    prompts.add_argument("--json", action="store_true", help="print JSON")
+
+    prompt = commands.add_parser("prompt", help="render one prompt and print its messages")
+    _config_option(prompt)
+    prompt.add_argument("name", metavar="SERVER__NAME", help="for example everything__args-prompt")
+    _arg_option(prompt, "an argument of the prompt")
+    prompt.add_argument("--json", action="store_true", help="print the messages as JSON")
+
+    resources = commands.add_parser(
+        "resources", help="list the resources and resource templates of each server"
+    )
+    _config_option(resources)
+    resources.add_argument("--json", action="store_true", help="print JSON")
+
+    read = commands.add_parser("read", help="read one resource")
+    _config_option(read)
+    read.add_argument("uri", metavar="URI", help="a resource's URI, or a template's with --arg")
+    read.add_argument("--server", metavar="NAME", help="the server to ask (default: its owner)")
+    _arg_option(read, "a template URI's variables")
+    read.add_argument("--json", action="store_true", help="print the contents as JSON")
+    read.add_argument(
+        "--out", metavar="FILE", help="write the contents to FILE (binary ones are only saved)"
+    )
 
 
 class _CleanRecords(logging.Filter):
@@ -211,7 +287,9 @@ def _stdout_closed() -> None:
 
 
 # The commands that start servers: they make the host a subreaper and sweep at exit.
-FLEET_COMMANDS = frozenset({"run", "tools", "call", "servers", "chat"})
+FLEET_COMMANDS = frozenset(
+    {"run", "tools", "call", "servers", "chat", "prompts", "prompt", "resources", "read"}
+)
 
 
 def _guard_processes() -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "BreakerPolicy",
     "Capabilities",
     "Config",
+    "ContextConfig",
     "GeminiConfig",
     "LocalConfig",
     "ModelSettings",
@@ -41,6 +42,7 @@ __all__ = [
     "ServerConfig",
     "ToolFilter",
 ]
+    "ToolSearchConfig",
 
 PROVIDERS = ("openai", "gemini", "ollama", "local")
 """Provider names a ``model:`` may start with; each has a section under ``providers:``."""
@@ -165,6 +167,24 @@ class ApprovalPolicy(_Model):
 
 
 class AgentConfig(_Model):
+class ToolSearchConfig(_Model):
+    """Past ``threshold`` tools (None: never) the model sees the ``pinned`` tools (globs over
+    qualified names) and one ``search_tools`` tool; a search loads the ``results`` best
+    matches for the following turns."""
+
+    threshold: int | None = Field(default=None, ge=1)
+    pinned: tuple[str, ...] = ()
+    results: int = Field(default=8, ge=1, le=50)
+
+
+class ContextConfig(_Model):
+    """The model's context window in tokens (None: the known window of its family) and the
+    share of it the tool definitions may take before a warning."""
+
+    window: int | None = Field(default=None, ge=1)
+    tools_share: float = Field(default=0.25, gt=0, le=1)
+
+
     """How the tool-call loop runs."""
 
     system: str | None = None
@@ -174,6 +194,10 @@ class AgentConfig(_Model):
     """``auto``, ``none``, ``required`` or a qualified tool name."""
     approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
 
+    resource_tools: bool = False
+    """Give the model built-in tools to list and read the fleet's resources."""
+    tool_search: ToolSearchConfig = Field(default_factory=ToolSearchConfig)
+    context: ContextConfig = Field(default_factory=ContextConfig)
 
 class ToolFilter(_Model):
     """Glob patterns over a server's own tool names; exclude wins over include."""

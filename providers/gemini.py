@@ -312,6 +312,24 @@ class GeminiProvider:
         reason: FinishReason = "tool_calls" if calls else _FINISH.get(finish, "other")
         yield Finish(reason, usage, AssistantMessage("".join(text), tuple(calls), state))
 
+    async def count_tokens(self, texts: list[str]) -> list[int]:
+        """The API's own token count of each text (``countTokens``, one request per text).
+
+        The Gemini API's ``countTokens`` takes no tool declarations, so a caller counts their
+        JSON as text: the model's tokenizer over what the declarations say.
+        """
+        from google.genai import types
+
+        counts: list[int] = []
+        with boundary(self._vendor_errors(), self._translate):
+            for text in texts:
+                contents = [types.Content(role="user", parts=[types.Part(text=text)])]
+                answer = await self._client.aio.models.count_tokens(
+                    model=self.model, contents=contents
+                )
+                counts.append(answer.total_tokens or 0)
+        return counts
+
     @staticmethod
     def _vendor_errors() -> tuple[type[BaseException], ...]:
         import httpx2

@@ -23,8 +23,11 @@ def show_servers(options: argparse.Namespace) -> int:
 
 
 async def _show(options: argparse.Namespace) -> int:
+    from agent.commands.tools import print_budget, warn_budget
+    from bridge.budget import measure
     from bridge.catalog_cache import CatalogCache
     from bridge.fleet import Fleet
+    from bridge.toolset import FleetToolset
     from config import load
 
     # Not running_fleet: it reports failed servers on stderr, and the table already does.
@@ -33,22 +36,31 @@ async def _show(options: argparse.Namespace) -> int:
     async with fleet:
         rows = fleet.status()
         stats = fleet.call_stats(every_tool=True)
+        model = getattr(options, "model", None) or config.model
+        budget = await measure(FleetToolset(fleet, config.servers), config, model)
+    warn_budget(budget)
     if options.json:
         if options.tools:
             print(dumps([_stats_json(row) for row in stats], indent=2))
         else:
-            print(dumps([dataclasses.asdict(row) for row in rows], indent=2))
+            tokens = budget.per_server
+            listed = [
+                {**dataclasses.asdict(row), "tool_tokens": tokens.get(row.name, 0)} for row in rows
+            ]
+            print(dumps(listed, indent=2))
     elif options.tools:
         _print_table(_tool_table(stats))
     else:
-        _print_table(_server_table(rows))
+        _print_table(_server_table(rows, budget.per_server))
+        print()
+        print_budget(budget, model)
     return 0 if all(row.state.value == "up" for row in rows) else 1
 
 
-def _server_table(rows: list[ServerStatus]) -> list[Sequence[str]]:
+def _server_table(rows: list[ServerStatus], tokens: dict[str, int]) -> list[Sequence[str]]:
     header = (
-        "SERVER", "TRANSPORT", "STATE", "PROTOCOL", "IMPLEMENTATION", "TOOLS", "CALLS", "MEDIAN",
-        "BREAKER", "ERROR",
+        "SERVER", "TRANSPORT", "STATE", "PROTOCOL", "IMPLEMENTATION", "TOOLS", "TOKENS", "CALLS",
+        "MEDIAN", "BREAKER", "ERROR",
     )  # fmt: skip
     table: list[Sequence[str]] = [header]
     for row in rows:
@@ -65,6 +77,7 @@ def _server_table(rows: list[ServerStatus]) -> list[Sequence[str]]:
                 clean(row.protocol_version or ""),
                 clean(implementation),
                 str(row.tool_count),
+                f"{tokens.get(row.name, 0):,}",
                 str(row.calls),
                 _ms(row.median_ms),
                 row.breaker,

@@ -14,6 +14,8 @@ from agent.errors import UsageError
 from agent.terminal import clean, dumps
 
 if TYPE_CHECKING:
+    from bridge.budget import ToolBudget
+    from bridge.catalog import CatalogEntry
     from bridge.mcp import CallResult, ProgressCallback
     from bridge.toolset import FleetToolset
 
@@ -25,11 +27,16 @@ def list_tools(options: argparse.Namespace) -> int:
 
 
 async def _list_tools(options: argparse.Namespace) -> int:
+    from bridge.budget import measure
     from config import load
 
     # The truth, not the cache: wait for every server.
-    async with running_fleet(load(options.config), wait_for_cached=True) as toolset:
+    config = load(options.config)
+    model = getattr(options, "model", None) or config.model
+    async with running_fleet(config, wait_for_cached=True) as toolset:
         entries = list(toolset.catalog)
+        budget = await measure(toolset, config, model)
+    warn_budget(budget)
     if options.json:
         rows: list[dict[str, Any]] = []
         for entry in entries:
@@ -39,6 +46,7 @@ async def _list_tools(options: argparse.Namespace) -> int:
                 "tool": entry.tool.name,
                 "description": entry.tool.description,
                 "inputSchema": entry.tool.input_schema,
+                "tokens": _tokens(toolset, entry, budget.dialect),
             }
             if options.dialect:
                 # a tool with no strict form comes back non-strict, the reasons in its changes
@@ -59,7 +67,35 @@ async def _list_tools(options: argparse.Namespace) -> int:
         description = clean(entry.tool.description or "").strip()
         summary = description.splitlines()[0] if description else ""
         print(f"{entry.qualified:<{width}}  {summary}".rstrip())
+    print()
+    print_budget(budget, model)
     return 0
+
+
+def print_budget(budget: ToolBudget, model: str | None) -> None:
+    """Tokens of the tool definitions per server, the total, and how they were counted."""
+    rows = [(clean(name), f"{tokens:,}") for name, tokens in budget.per_server.items()]
+    rows.append(("total", f"{budget.total:,}"))
+    width = max(len(name) for name, _ in rows)
+    shown = clean(model) if model else "no model configured"
+    print(f"tool definitions in tokens ({budget.dialect} dialect, {shown}; {budget.method}):")
+    for name, tokens in rows:
+        print(f"  {name:<{width}}  {tokens:>9}")
+    if budget.window is not None and budget.fraction is not None:
+        print(f"  {budget.fraction:.1%} of a {budget.window:,}-token context window")
+
+
+def warn_budget(budget: ToolBudget) -> None:
+    """The warning on stderr when the definitions pass their share of the context window."""
+    if budget.warning is not None:
+        print(f"agent: warning: {budget.warning}", file=sys.stderr)
+
+
+def _tokens(toolset: FleetToolset, entry: CatalogEntry, dialect: str) -> int:
+    """This tool's definition, estimated (characters/4) in the model's dialect."""
+    from bridge.budget import estimate_tokens
+
+    return estimate_tokens(toolset.specs(dialect, entry.qualified), dialect)
 
 
 def call_tool(options: argparse.Namespace) -> int:

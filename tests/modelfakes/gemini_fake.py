@@ -32,6 +32,15 @@ class FakeGemini(FakeModelServer):
         return [Route("/{version}/models/{target:path}", self._dispatch, methods=["POST"])]
 
     async def _dispatch(self, request: Request) -> Response:
+        if request.url.path.endswith(":countTokens"):
+            # Not scripted: one token per four characters of the text, as a tokenizer might.
+            body = (await self.record(request)).body or {}
+            text = "".join(
+                part.get("text", "")
+                for content in body.get("contents", [])
+                for part in content.get("parts", [])
+            )
+            return JSONResponse({"totalTokens": (len(text) + 3) // 4})
         return await self.play(request)
 
     def error_body(self, fail: Fail) -> Any:
