@@ -55,7 +55,9 @@ class Catalog:
                 for tool in listed
                 if _kept(tool.name, config.tools.include, config.tools.exclude)
             )
-        prefixes = {name: config.prefix for name, config in configs.items() if config.prefix}
+        prefixes = {
+            name: config.prefix for name, config in configs.items() if config.prefix is not None
+        }
         table = NameTable.build(((server, tool.name) for server, tool in kept), prefixes)
         entries = [
             CatalogEntry(table.qualified(server, tool.name), server, tool) for server, tool in kept

@@ -70,11 +70,25 @@ def _sse(name: str, config: ServerConfig, authorize: Authorize | None) -> Transp
     )
 
 
+def _websocket(name: str, config: ServerConfig, authorize: Authorize | None) -> Transport:
+    from bridge.mcp.websocket import WebSocketTransport
+
+    assert config.url is not None
+    return WebSocketTransport(
+        config.url,
+        name=name,
+        headers=config.headers,
+        verify=config.tls_verify,
+        connect_timeout=config.startup_timeout,
+    )
+
+
 _FACTORIES: dict[str, Callable[[str, ServerConfig, Authorize | None], Transport]] = {
     "stdio": _stdio,
     "http": _http,
     "sse": _sse,
     "auto": _auto,
+    "websocket": _websocket,
 }
 
 

@@ -39,15 +39,16 @@ __all__ = [
     "ProvidersConfig",
     "RestartPolicy",
     "ResultCachePolicy",
+    "ServeConfig",
     "ServerConfig",
     "ToolFilter",
-]
     "ToolSearchConfig",
+]
 
 PROVIDERS = ("openai", "gemini", "ollama", "local")
 """Provider names a ``model:`` may start with; each has a section under ``providers:``."""
 
-_PREFIX = re.compile(r"^[A-Za-z0-9_-]+$")
+_PREFIX = re.compile(r"^[A-Za-z0-9_-]*$")  # empty: a fleet of one keeps its names
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # a finite wait: every wait is bounded
@@ -166,7 +167,6 @@ class ApprovalPolicy(_Model):
     sampling: Literal["allow", "ask", "deny"] = "ask"
 
 
-class AgentConfig(_Model):
 class ToolSearchConfig(_Model):
     """Past ``threshold`` tools (None: never) the model sees the ``pinned`` tools (globs over
     qualified names) and one ``search_tools`` tool; a search loads the ``results`` best
@@ -185,6 +185,7 @@ class ContextConfig(_Model):
     tools_share: float = Field(default=0.25, gt=0, le=1)
 
 
+class AgentConfig(_Model):
     """How the tool-call loop runs."""
 
     system: str | None = None
@@ -193,11 +194,11 @@ class ContextConfig(_Model):
     tool_choice: str = Field(default="auto", min_length=1)
     """``auto``, ``none``, ``required`` or a qualified tool name."""
     approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
-
     resource_tools: bool = False
     """Give the model built-in tools to list and read the fleet's resources."""
     tool_search: ToolSearchConfig = Field(default_factory=ToolSearchConfig)
     context: ContextConfig = Field(default_factory=ContextConfig)
+
 
 class ToolFilter(_Model):
     """Glob patterns over a server's own tool names; exclude wins over include."""
@@ -302,7 +303,7 @@ class ServerConfig(_Model):
     cwd: Path | None = None
     url: str | None = None
     headers: StrMap = Field(default_factory=dict)
-    transport: Literal["auto", "http", "sse", "stdio"] = "auto"
+    transport: Literal["auto", "http", "sse", "stdio", "websocket"] = "auto"
     enabled: bool = True
     startup_timeout: Seconds = 30.0
     call_timeout: Seconds = 120.0
@@ -325,10 +326,12 @@ class ServerConfig(_Model):
     """OAuth settings for a ``url`` server (every remote server may answer 401 anyway)."""
 
     @property
-    def kind(self) -> Literal["stdio", "http", "sse", "auto"]:
-        """How to reach the server: ``stdio``, or ``http``/``sse``/``auto`` for a URL."""
+    def kind(self) -> Literal["stdio", "http", "sse", "auto", "websocket"]:
+        """How to reach the server: ``stdio``, or ``http``/``sse``/``auto``/``websocket``."""
         if self.command is not None:
             return "stdio"
+        if self.url is not None and self.url.startswith(("ws://", "wss://")):
+            return "websocket"
         return "auto" if self.transport == "stdio" else self.transport
 
     @field_validator("cwd")
@@ -347,8 +350,8 @@ class ServerConfig(_Model):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL")
+        if value is not None and not value.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ValueError("expected an http://, https://, ws:// or wss:// URL")
         return value
 
     @field_validator("prefix")
@@ -370,7 +373,7 @@ class ServerConfig(_Model):
                 "a server has either `command` (stdio) or `url` (remote), not both; remove one"
             )
         if self.command is not None:
-            if self.transport in ("http", "sse"):
+            if self.transport in ("http", "sse", "websocket"):
                 raise ValueError(
                     f"transport {self.transport} needs `url`; a `command` server uses stdio"
                 )
@@ -383,12 +386,34 @@ class ServerConfig(_Model):
         else:
             if self.transport == "stdio":
                 raise ValueError("transport stdio needs `command`; use auto, http or sse")
+            websocket = self.url is not None and self.url.startswith(("ws://", "wss://"))
+            if websocket != (self.transport == "websocket") and self.transport != "auto":
+                raise ValueError(
+                    "a ws:// or wss:// URL goes with `transport: websocket` (or auto); "
+                    "an http(s) URL with auto, http or sse"
+                )
             misplaced = [k for k in ("args", "env", "cwd") if getattr(self, k)]
             if misplaced:
                 raise ValueError(
                     f"{', '.join(misplaced)} apply to `command` servers only; remove them"
                 )
         return self
+
+
+class ServeConfig(_Model):
+    """``agent serve``: who may connect over HTTP and WebSocket, and how much they may ask."""
+
+    tokens: tuple[str, ...] = ()
+    """Bearer tokens a client must present (``${VAR}`` keeps them out of the file); none:
+    no token is asked, so listen on loopback only."""
+    allowed_origins: tuple[str, ...] = ()
+    """Origins (``https://app.example``) allowed besides loopback ones (DNS rebinding guard)."""
+    cors: bool = False
+    """Answer CORS preflights for ``allowed_origins`` (off: browsers get no CORS headers)."""
+    max_body: int = Field(default=4 * 1024 * 1024, gt=0)
+    """The largest request body, in bytes (413 past it)."""
+    max_concurrent: int = Field(default=32, gt=0)
+    """Requests one client (a token, or an address without tokens) may have in flight (429)."""
 
 
 class Config(_Model):
@@ -402,6 +427,7 @@ class Config(_Model):
     providers: ProvidersConfig = Field(default_factory=ProvidersConfig)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     servers: dict[str, ServerConfig] = Field(default_factory=dict)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     _source: Path | None = PrivateAttr(default=None)
     _secrets: frozenset[tuple[Any, ...]] = PrivateAttr(default=frozenset())

@@ -5,7 +5,10 @@ built-in toolbox, the gateway of ``agent serve``) answers and asks.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from bridge.errors import RemoteError
@@ -13,7 +16,7 @@ from bridge.mcp.jsonrpc import INVALID_PARAMS, Connection, RequestHandler
 from bridge.mcp.negotiation import HANDSHAKE_VERSIONS, MODERN_VERSION, UNSUPPORTED_VERSION
 from bridge.mcp.transport import Transport
 
-__all__ = ["App", "MCPServer", "Peer"]
+__all__ = ["App", "MCPServer", "Peer", "Report"]
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +24,10 @@ _META_VERSION = "io.modelcontextprotocol/protocolVersion"
 _META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
 _META_CLIENT = "io.modelcontextprotocol/clientInfo"
 _META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
+_CACHEABLE = frozenset(
+    {"server/discover", "tools/list", "prompts/list", "resources/list", "resources/read"}
+    | {"resources/templates/list"}
+)
 _LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 
 
@@ -124,11 +131,20 @@ class App(Protocol):
     def detach(self, peer: Peer) -> None: ...
 
 
-class MCPServer:
-    """Serves one ``App`` over any number of transports, one ``Peer`` each."""
+Report = Callable[[str, dict[str, Any], float, str], None]
+"""(method, params, seconds, outcome) of each request served: its log line."""
 
-    def __init__(self, app: App) -> None:
+
+class MCPServer:
+    """Serves one ``App`` over any number of transports, one ``Peer`` each.
+
+    ``report`` hears every request once it is answered (``ok``, ``tool-error``, ``error``
+    or ``cancelled``).
+    """
+
+    def __init__(self, app: App, *, report: Report | None = None) -> None:
         self.app = app
+        self.report = report
 
     def open(self, transport: Transport, *, name: str = "client") -> Peer:
         """Start serving on a started transport; the peer's connection ends with it."""
@@ -141,7 +157,9 @@ class MCPServer:
             "logging/setLevel": lambda params: _set_level(peer, params),
         }
         for method, handler in self.app.handlers(peer).items():
-            handlers[method] = _enveloped(peer, handler)
+            handlers[method] = _enveloped(peer, method, handler)
+        if self.report is not None:
+            handlers = {m: _timed(m, h, self.report) for m, h in handlers.items()}
         connection.request_handlers = handlers
         connection.notification_handlers = {"notifications/initialized": lambda _p: None}
         connection.start()
@@ -184,15 +202,50 @@ class MCPServer:
 
     async def _discover(self, peer: Peer, params: dict[str, Any]) -> dict[str, Any]:
         peer.absorb(params)
-        return {"supportedVersions": [MODERN_VERSION], **self._info()}
+        result: dict[str, Any] = _stamped(
+            "server/discover", {"supportedVersions": [MODERN_VERSION], **self._info()}
+        )
+        return result
 
 
-def _enveloped(peer: Peer, handler: RequestHandler) -> RequestHandler:
-    """``handler`` after the request's ``_meta`` envelope is read (stateless clients)."""
+def _enveloped(peer: Peer, method: str, handler: RequestHandler) -> RequestHandler:
+    """``handler`` after the request's ``_meta`` envelope is read (stateless clients), its
+    result stamped as 2026-07-28 wants it."""
 
     async def handle(params: dict[str, Any]) -> Any:
         peer.absorb(params)
-        return await handler(params)
+        result = await handler(params)
+        return _stamped(method, result) if peer.stateless else result
+
+    return handle
+
+
+def _stamped(method: str, result: Any) -> Any:
+    """A 2026-07-28 result: ``resultType``, and cache hints on listings (never cached: the
+    fleet behind may change at any time)."""
+    if not isinstance(result, dict):
+        return result
+    result = {"resultType": "complete", **result}
+    if method in _CACHEABLE:
+        result.setdefault("ttlMs", 0)
+        result.setdefault("cacheScope", "private")
+    return result
+
+
+def _timed(method: str, handler: RequestHandler, report: Report) -> RequestHandler:
+    async def handle(params: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await handler(params)
+            is_error = isinstance(result, dict) and result.get("isError") is True
+            outcome = "tool-error" if is_error else "ok"
+            return result
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        finally:
+            report(method, params, time.perf_counter() - started, outcome)
 
     return handle
 

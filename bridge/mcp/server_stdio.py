@@ -53,7 +53,9 @@ class StdioServerTransport:
         else:  # a file, /dev/null or a terminal: epoll refuses some of them
             threading.Thread(target=_pump, args=(loop, reader), daemon=True).start()
         if _pollable(sys.stdout.fileno()):
-            self._writer, _ = await loop.connect_write_pipe(asyncio.Protocol, sys.stdout.buffer)
+            # A duplicate: closing the transport must not close sys.stdout under the caller.
+            pipe = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+            self._writer, _ = await loop.connect_write_pipe(asyncio.Protocol, pipe)
         else:
             self._plain_stdout = True
 

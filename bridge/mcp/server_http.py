@@ -1,0 +1,494 @@
+"""The server side of Streamable HTTP, on asyncio and h11 (httpx's own HTTP/1.1 parser).
+
+POST ``/mcp`` carries one message; a request is answered on its own SSE stream (progress
+and the server's requests to the client travel on it first). Sessions start at
+``initialize`` (``Mcp-Session-Id``); a request without a session that carries the
+2026-07-28 ``_meta`` envelope is served statelessly. Every event has an id, so a dropped
+stream is resumed by GET with ``Last-Event-ID``. GET ``/health`` answers load balancers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import h11
+
+from bridge.errors import ConnectionClosedError
+from bridge.mcp.jsonrpc import current_request_id
+from bridge.mcp.server import MCPServer, Peer
+from bridge.mcp.transport import Message, TransportFailure
+
+__all__ = ["HTTPLimits", "HTTPServer", "Refused", "check_origin", "client_key"]
+
+log = logging.getLogger(__name__)
+
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+_HISTORY = 1000  # events a stream keeps for a client that resumes it
+
+
+@dataclass(frozen=True)
+class HTTPLimits:
+    """The security settings of one HTTP endpoint (``serve:`` in the config)."""
+
+    tokens: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    cors: bool = False
+    max_body: int = 4 * 1024 * 1024
+    max_concurrent: int = 32
+
+
+class Refused(Exception):
+    """An HTTP request turned away before it reaches MCP: status, message, extra headers."""
+
+    def __init__(self, status: int, message: str, headers: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or []
+
+
+class _Stream:
+    """The events of one SSE stream, kept so that a client can resume it."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.events: list[tuple[int, Message]] = []
+        self.count = 0
+        self.finished = False
+        self.changed = asyncio.Event()
+
+    def put(self, message: Message, *, last: bool = False) -> None:
+        self.count += 1
+        self.events.append((self.count, message))
+        del self.events[:-_HISTORY]
+        self.finished = self.finished or last
+        self.changed.set()
+
+    def finish(self) -> None:
+        self.finished = True
+        self.changed.set()
+
+
+class _SessionTransport:
+    """The engine's side of one HTTP session: POSTs in, streams out."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.inbox: asyncio.Queue[Message | None] = asyncio.Queue()
+        self.streams: dict[str, _Stream] = {}
+        self.by_request: dict[Any, _Stream] = {}
+        self.standalone = _Stream("get")
+        self.streams["get"] = self.standalone
+        self._ids = 0
+
+    def open_stream(self, request_id: Any) -> _Stream:
+        self._ids += 1
+        stream = _Stream(f"s{self._ids}")
+        self.streams[stream.key] = stream
+        self.by_request[request_id] = stream
+        return stream
+
+    def forget(self, stream: _Stream) -> None:
+        self.streams.pop(stream.key, None)
+
+    async def start(self) -> None:
+        pass
+
+    async def send(self, message: Message) -> None:
+        if "method" not in message and "id" in message:  # a response ends its stream
+            stream = self.by_request.pop(message["id"], None)
+            if stream is not None:
+                stream.put(message, last=True)
+            return
+        related = self.by_request.get(current_request_id.get())
+        (related or self.standalone).put(message)
+
+    def cancelled(self, request_id: Any) -> None:
+        """The client cancelled a request: no response will come, so its stream ends."""
+        stream = self.by_request.pop(request_id, None)
+        if stream is not None:
+            stream.finish()
+
+    async def receive(self) -> Message | list[Message] | TransportFailure | None:
+        return await self.inbox.get()
+
+    async def close(self) -> None:
+        self.inbox.put_nowait(None)
+        for stream in self.streams.values():
+            stream.finish()
+
+    def describe_end(self) -> str:
+        return ""
+
+
+class _Session:
+    def __init__(self, key: str, transport: _SessionTransport, peer: Peer) -> None:
+        self.key = key
+        self.transport = transport
+        self.peer = peer
+
+
+HTTPReport = Callable[[str, str, int, float], None]
+"""(HTTP method, path, status, seconds) of each HTTP exchange."""
+
+
+class HTTPServer:
+    """Streamable HTTP in front of an ``MCPServer``; ``start`` listens, ``aclose`` stops."""
+
+    def __init__(
+        self,
+        server: MCPServer,
+        limits: HTTPLimits | None = None,
+        *,
+        path: str = "/mcp",
+        health: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.server = server
+        self.limits = limits or HTTPLimits()
+        self.path = path
+        self.health = health or (lambda: {"status": "ok"})
+        self.sessions: dict[str, _Session] = {}
+        self._in_flight: dict[str, int] = {}
+        self._listener: asyncio.Server | None = None
+        self._clients: set[asyncio.Task[Any]] = set()
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        """Listen on ``host:port`` (port 0 picks one); the address actually bound."""
+        self._listener = await asyncio.start_server(self._client, host, port)
+        address = self._listener.sockets[0].getsockname()
+        return str(address[0]), int(address[1])
+
+    async def aclose(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+        for task in list(self._clients):
+            task.cancel()
+        await asyncio.gather(*self._clients, return_exceptions=True)
+        for session in list(self.sessions.values()):
+            await self.server.close(session.peer)
+        self.sessions.clear()
+        if self._listener is not None:
+            await self._listener.wait_closed()
+
+    # -- one TCP connection ------------------------------------------------------------
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._clients.add(task)
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if peer else "?"
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
+        try:
+            while True:
+                event = await _next_event(conn, reader)
+                if not isinstance(event, h11.Request):
+                    return
+                await _Exchange(self, conn, reader, writer, event, address).run()
+                if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+                    return  # HTTP/1.0, Connection: close, or a body we did not read
+                conn.start_next_cycle()
+        except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):
+            return
+        finally:
+            self._clients.discard(task)
+            writer.close()
+
+
+async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader) -> Any:
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA:
+            conn.receive_data(await reader.read(65536))
+            continue
+        return event
+
+
+class _Exchange:
+    """One HTTP request and its response."""
+
+    def __init__(
+        self,
+        http: HTTPServer,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        request: h11.Request,
+        address: str,
+    ) -> None:
+        self.http = http
+        self.conn = conn
+        self.reader = reader
+        self.writer = writer
+        self.method = request.method.decode()
+        self.target = request.target.decode("latin-1")
+        self.headers = {k.decode().lower(): v.decode("latin-1") for k, v in request.headers}
+        self.address = address
+        self.started = time.perf_counter()
+        self.status = 0
+        self._response: h11.Response | None = None
+
+    async def run(self) -> None:
+        path = urlsplit(self.target).path
+        client = ""
+        try:
+            if path == "/health" and self.method == "GET":
+                await self._json(200, self.http.health())
+                return
+            if path != self.http.path:
+                raise Refused(404, "not found; MCP is served at " + self.http.path)
+            origin = self._check_origin()
+            if self.method == "OPTIONS":
+                await self._preflight(origin)
+                return
+            client = self._authorize()
+            if self.http._in_flight.get(client, 0) >= self.http.limits.max_concurrent:
+                raise Refused(429, "too many concurrent requests from this client")
+            self.http._in_flight[client] = self.http._in_flight.get(client, 0) + 1
+            try:
+                await self._mcp()
+            finally:
+                self.http._in_flight[client] -= 1
+        except Refused as refused:
+            await self._drain_body()
+            await self._json(refused.status, {"error": str(refused)}, refused.headers)
+        finally:
+            log.info(
+                "http %s %s %d %.1fms",
+                self.method,
+                path,
+                self.status,
+                (time.perf_counter() - self.started) * 1000,
+            )
+
+    # -- security ----------------------------------------------------------------------
+
+    def _check_origin(self) -> str | None:
+        return check_origin(self.headers, self.http.limits)
+
+    def _authorize(self) -> str:
+        return client_key(self.headers, self.http.limits, self.address)
+
+    async def _preflight(self, origin: str | None) -> None:
+        if not self.http.limits.cors or origin is None:
+            raise Refused(405, "CORS is not enabled on this server")
+        await self._respond(204, [], b"")
+
+    def _cors(self) -> list[tuple[str, str]]:
+        origin = self.headers.get("origin")
+        if not self.http.limits.cors or origin is None:
+            return []
+        return [
+            ("access-control-allow-origin", origin),
+            (
+                "access-control-allow-headers",
+                "authorization, content-type, mcp-session-id, mcp-protocol-version, last-event-id",
+            ),
+            ("access-control-allow-methods", "GET, POST, DELETE, OPTIONS"),
+            ("access-control-expose-headers", "mcp-session-id"),
+        ]
+
+    # -- MCP ----------------------------------------------------------------------------
+
+    async def _mcp(self) -> None:
+        key = self.headers.get("mcp-session-id")
+        session = self.http.sessions.get(key) if key else None
+        if key and session is None:
+            raise Refused(404, "unknown session; initialize again")
+        if self.method == "DELETE":
+            if session is None:
+                raise Refused(400, "DELETE needs an Mcp-Session-Id")
+            del self.http.sessions[session.key]
+            await self.http.server.close(session.peer)
+            await self._respond(200, [], b"")
+            return
+        if self.method == "GET":
+            await self._get(session)
+            return
+        if self.method != "POST":
+            raise Refused(405, "use POST, GET or DELETE")
+        body = await self._body()
+        try:
+            message = json.loads(body)
+        except ValueError:
+            await self._json(400, _rpc_error(None, -32700, "Parse error: the body is not JSON"))
+            return
+        if not isinstance(message, dict):
+            raise Refused(400, "send one JSON-RPC message per POST (batches are not accepted)")
+        await self._post(session, message)
+
+    async def _post(self, session: _Session | None, message: Message) -> None:
+        is_request = isinstance(message.get("method"), str) and "id" in message
+        stateless = False
+        if session is None:
+            if message.get("method") == "initialize":
+                session = self._new_session()
+            elif is_request and _enveloped(message):
+                stateless = True
+                session = self._new_session(stateless=True)
+            else:
+                raise Refused(400, "no session: initialize first (or send the 2026-07-28 _meta)")
+        transport = session.transport
+        extra = [("mcp-session-id", session.key)] if not stateless else []
+        if not is_request:
+            if message.get("method") == "notifications/cancelled":
+                params = message.get("params") or {}
+                transport.cancelled(params.get("requestId") if isinstance(params, dict) else None)
+            transport.inbox.put_nowait(message)
+            await self._respond(202, extra, b"")
+            return
+        stream = transport.open_stream(message["id"])
+        transport.inbox.put_nowait(message)
+        try:
+            await self._sse(stream, 0, extra)
+        finally:
+            if stateless:
+                await self.http.server.close(session.peer)
+            elif stream.finished:
+                transport.forget(stream)
+
+    def _new_session(self, *, stateless: bool = False) -> _Session:
+        key = secrets.token_urlsafe(24)
+        transport = _SessionTransport(f"client-{key[:6]}")
+        peer = self.http.server.open(transport, name=transport.name)
+        session = _Session(key, transport, peer)
+        if not stateless:
+            self.http.sessions[key] = session
+        return session
+
+    async def _get(self, session: _Session | None) -> None:
+        if session is None:
+            raise Refused(400, "GET needs an Mcp-Session-Id")
+        if "text/event-stream" not in self.headers.get("accept", ""):
+            raise Refused(406, "GET streams need Accept: text/event-stream")
+        last = self.headers.get("last-event-id")
+        stream, after = session.transport.standalone, session.transport.standalone.count
+        if last:
+            key, _, number = last.partition(":")
+            found = session.transport.streams.get(key)
+            if found is None or not number.isdigit():
+                raise Refused(404, "that stream cannot be resumed")
+            stream, after = found, int(number)
+        await self._sse(stream, after, [("mcp-session-id", session.key)])
+
+    async def _sse(self, stream: _Stream, after: int, extra: list[tuple[str, str]]) -> None:
+        """Send ``stream``'s events after number ``after`` until it finishes."""
+        headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache"), *extra]
+        self._start(200, headers)
+        cursor = after
+        while True:
+            stream.changed.clear()
+            pending = [(n, m) for n, m in stream.events if n > cursor]
+            for number, message in pending:
+                chunk = f"id: {stream.key}:{number}\ndata: {_encode(message)}\n\n".encode()
+                await self._write(h11.Data(data=chunk))
+                cursor = number
+            if stream.finished and cursor >= stream.count:
+                break
+            await stream.changed.wait()
+        await self._write(h11.EndOfMessage())
+
+    # -- HTTP plumbing -----------------------------------------------------------------
+
+    async def _body(self) -> bytes:
+        limit = self.http.limits.max_body
+        declared = self.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise Refused(413, f"the body is larger than {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            event = await _next_event(self.conn, self.reader)
+            if isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > limit:
+                    raise Refused(413, f"the body is larger than {limit} bytes")
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                return b"".join(chunks)
+            else:
+                raise ConnectionClosedError("the client went away mid-request")
+
+    async def _drain_body(self) -> None:
+        """Read what is left of a refused request's body, or give up the connection."""
+        if self.conn.their_state is not h11.SEND_BODY:
+            return
+        declared = self.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.http.limits.max_body:
+            return  # too big to read: the response closes the connection
+        while self.conn.their_state is h11.SEND_BODY:
+            event = await _next_event(self.conn, self.reader)
+            if not isinstance(event, h11.Data | h11.EndOfMessage):
+                return
+
+    def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.status = status
+        self._response = h11.Response(status_code=status, headers=[*headers, *self._cors()])
+
+    async def _respond(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self._start(status, [*headers, ("content-length", str(len(body)))])
+        if body:
+            await self._write(h11.Data(data=body))
+        await self._write(h11.EndOfMessage())
+
+    async def _json(
+        self, status: int, data: Any, headers: list[tuple[str, str]] | None = None
+    ) -> None:
+        body = _encode(data).encode()
+        await self._respond(status, [("content-type", "application/json"), *(headers or [])], body)
+
+    async def _write(self, event: Any) -> None:
+        response = self._response
+        if response is not None:
+            self._response = None
+            self.writer.write(self.conn.send(response) or b"")
+        self.writer.write(self.conn.send(event) or b"")
+        await self.writer.drain()
+
+
+def check_origin(headers: dict[str, str], limits: HTTPLimits) -> str | None:
+    """A browser's Origin must be loopback or allowed: the guard against DNS rebinding."""
+    origin = headers.get("origin")
+    if origin is None:
+        return None
+    host = urlsplit(origin).hostname or ""
+    if host in _LOOPBACK or origin in limits.allowed_origins:
+        return origin
+    raise Refused(403, f"origin {origin[:100]!r} is not allowed")
+
+
+def client_key(headers: dict[str, str], limits: HTTPLimits, address: str) -> str:
+    """Who the client is, for its concurrency limit: its bearer token, or its address.
+
+    With tokens configured, a request without a valid one is refused (401).
+    """
+    if not limits.tokens:
+        return address
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and any(
+        hmac.compare_digest(token.encode(), t.encode()) for t in limits.tokens
+    ):
+        return "token:" + token
+    raise Refused(
+        401, "a valid bearer token is required", [("www-authenticate", 'Bearer realm="mcp"')]
+    )
+
+
+def _enveloped(message: Message) -> bool:
+    params = message.get("params")
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    return message.get("method") == "server/discover" or (
+        isinstance(meta, dict) and "io.modelcontextprotocol/protocolVersion" in meta
+    )
+
+
+def _rpc_error(request_id: Any, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
