@@ -9,15 +9,15 @@ report) and render what ``Host.run`` yields; none of them wires the parts by han
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bridge import events as ev
 from bridge.approval import Approver, Policy
 from bridge.loop_types import LoopSettings, ToolMode
-from providers.types import Message, SystemMessage, Usage, UserMessage
+from providers.types import ContentPart, Message, SystemMessage, TextPart, Usage, UserMessage
 
 if TYPE_CHECKING:
     from bridge.fleet import ServerHandlers
@@ -61,6 +61,12 @@ class HostOptions:
     allow_all: bool = False
     allow_sampling: bool = False
     require_servers: bool = True
+    prompt: str | None = None
+    """A server prompt's qualified name: the conversation opens with its messages."""
+    arguments: Mapping[str, str] = field(default_factory=dict)
+    """The prompt's arguments, and the variables of template URIs in ``attach``."""
+    attach: tuple[str, ...] = ()
+    """Resource URIs (or templates) whose contents go with the task."""
 
 
 class Host:
@@ -108,6 +114,44 @@ class Host:
             messages.append(SystemMessage(prompt))
         if task is not None:
             messages.append(UserMessage(task))
+        return messages
+
+    async def opening(self, task: str | None = None) -> list[Message]:
+        """The messages a new run starts from, with ``--prompt`` and ``--attach`` resolved:
+        the system prompt, the prompt's messages, then the task with the attachments.
+
+        Inside ``start``: the prompt and the resources come from the running fleet, and an
+        image goes as an image only to a model that sees images.
+        """
+        from bridge import prompts, resources
+
+        if self.toolset is None or self.provider is None:
+            raise RuntimeError("Host.opening() outside Host.start()")
+        fleet = self.toolset.fleet
+        images = self.provider.capabilities.images
+        messages = self.conversation()
+        if self.options.prompt is not None:
+            listing = await prompts.list_prompts(fleet)
+            prompt = prompts.find_prompt(listing, self.options.prompt)
+            arguments = {k: v for k, v in self.options.arguments.items()
+                         if k in {a.name for a in prompt.arguments}}  # fmt: skip
+            rendered = await prompts.get_prompt(fleet, prompt, arguments)
+            messages.extend(prompts.prompt_messages(rendered, images=images))
+        parts: list[ContentPart] = [TextPart(task)] if task else []
+        listing_of_resources = None
+        for uri in self.options.attach:
+            if resources.template_variables(uri):
+                uri = resources.expand_template(uri, self.options.arguments)
+            if listing_of_resources is None:
+                listing_of_resources = await resources.list_resources(fleet)
+            _, contents = await resources.read_resource(fleet, uri, None, listing_of_resources)
+            parts.extend(resources.attachment_parts(contents, images=images))
+        if parts and all(isinstance(part, TextPart) for part in parts):
+            messages.append(
+                UserMessage("\n\n".join(p.text for p in parts if isinstance(p, TextPart)))
+            )
+        elif parts:
+            messages.append(UserMessage(tuple(parts)))
         return messages
 
     @asynccontextmanager

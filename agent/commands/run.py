@@ -30,6 +30,8 @@ def read_task(options: argparse.Namespace) -> str:
         piped = sys.stdin.read().strip()
         if piped:
             task = f"{task}\n\n{piped}" if task else piped
+    if not task and (options.prompt or options.attach):
+        return ""  # the prompt or the attachments are the task
     if not task:
         raise UsageError('give a task: agent run "what is 6 * 7?" (or pipe text on stdin)')
     return task
@@ -54,6 +56,7 @@ def run_task(options: argparse.Namespace) -> int:
 def build_host(config: Config, spec: str, options: argparse.Namespace) -> Host:
     """The host for ``agent run``: the config with the command line's choices over it."""
     from agent.commands.fleet import running_fleet
+    from agent.commands.prompts import parse_pairs
     from bridge.host import Host, HostOptions
 
     choices = HostOptions(
@@ -66,6 +69,9 @@ def build_host(config: Config, spec: str, options: argparse.Namespace) -> Host:
         allow_all=options.yes,
         allow_sampling=options.allow_sampling,
         require_servers=not options.no_tools,
+        prompt=options.prompt,
+        arguments=parse_pairs(options.arg),
+        attach=tuple(options.attach),
     )
     return Host(config, choices, running_fleet)
 
@@ -80,7 +86,7 @@ async def _run(options: argparse.Namespace, task: str, renderer: Renderer, tally
     reason: ev.RunReason = "answered"
     # Asked even with --yes: sampling is not covered by it.
     async with host.start(approver=terminal_approver(), on_sampling=renderer.event):
-        async for event in host.run(host.conversation(task)):
+        async for event in host.run(await host.opening(task)):
             renderer.event(event)
             tally.add(event)
             if isinstance(event, ev.RunFinished):
