@@ -9,6 +9,7 @@ client (sampling, elicitation) to a connected client that can answer.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,9 @@ class Gateway:
         self.policy = policy
         self.toolset: FleetToolset | None = None
         self.peers: list[Peer] = []
-        self._calling: dict[str, list[Peer]] = {}  # server -> clients with a call in flight
+        # server -> clients with a call in flight, each with the context of its request: what
+        # is sent to a client in that context travels on that request's stream (HTTP).
+        self._calling: dict[str, list[tuple[Peer, contextvars.Context]]] = {}
         self._background: set[asyncio.Task[None]] = set()
 
     # -- wiring ------------------------------------------------------------------------
@@ -129,24 +132,26 @@ class Gateway:
         meta = params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, dict) else None
         on_progress = None
+        here = contextvars.copy_context()
         if token is not None:
 
             def on_progress(progress: Progress) -> None:
-                self._spawn(
-                    peer.progress(token, progress.progress, progress.total, progress.message)
-                )
+                update = peer.progress(token, progress.progress, progress.total, progress.message)
+                here.run(self._spawn, update)
 
         calling = self._calling.setdefault(entry.server, [])
-        calling.append(peer)
+        mine = (peer, here)
+        calling.append(mine)
         try:
             result = await toolset.call(name, arguments, on_progress=on_progress)
         except MCPError as exc:
             # A server down, restarting or timing out: a tool error the client can read.
             return _error(f"server {entry.server!r} could not run {name}: {exc}")
         finally:
-            calling.remove(peer)
+            calling.remove(mine)
         if result.raw:
-            return result.raw
+            # The server's own result, less what belongs to its session's revision.
+            return {k: v for k, v in result.raw.items() if k not in _REVISION_KEYS}
         wire: dict[str, Any] = {"content": result.content, "isError": result.is_error}
         if result.structured is not None:
             wire["structuredContent"] = result.structured
@@ -176,12 +181,18 @@ class Gateway:
         self, server: str, capability: str, method: str, params: dict[str, Any]
     ) -> dict[str, Any]:
         """Send a server's request to the client whose call it serves (else any that can)."""
-        peer = next(
-            (p for p in reversed(self._calling.get(server, [])) if p.can(capability)), None
-        ) or next((p for p in reversed(self.peers) if p.can(capability)), None)
-        if peer is None:
+        chosen = next(
+            ((p, c) for p, c in reversed(self._calling.get(server, [])) if p.can(capability)),
+            None,
+        ) or next(
+            ((p, contextvars.copy_context()) for p in reversed(self.peers) if p.can(capability)),
+            None,
+        )
+        if chosen is None:
             raise RemoteError(METHOD_NOT_FOUND, f"no connected client offers {capability}")
-        result = await peer.request(method, params)
+        peer, context = chosen
+        asking = context.run(asyncio.get_running_loop().create_task, peer.request(method, params))
+        result = await asking
         if not isinstance(result, dict):
             raise RemoteError(INVALID_PARAMS, f"the client answered {method} with no object")
         return result
@@ -196,6 +207,9 @@ class Gateway:
         task = asyncio.get_running_loop().create_task(run())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+_REVISION_KEYS = frozenset({"resultType", "ttlMs", "cacheScope"})
 
 
 def _wire(tool: Tool) -> dict[str, Any]:

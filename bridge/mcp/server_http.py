@@ -384,6 +384,7 @@ class _Exchange:
         """Send ``stream``'s events after number ``after`` until it finishes."""
         headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache"), *extra]
         self._start(200, headers)
+        await self._write(None)  # the headers now: the client knows it is accepted
         cursor = after
         while True:
             stream.changed.clear()
@@ -450,7 +451,8 @@ class _Exchange:
         if response is not None:
             self._response = None
             self.writer.write(self.conn.send(response) or b"")
-        self.writer.write(self.conn.send(event) or b"")
+        if event is not None:
+            self.writer.write(self.conn.send(event) or b"")
         await self.writer.drain()
 
 
