@@ -4,13 +4,14 @@
 toolbox fleet) or a ``connect`` function that starts them after the first paint (the real
 wiring in ``agent.tui.factory``). Model and tool work never runs in a message handler.
 Slash commands reach it only through the methods of ``agent.tui.slash.ChatControls``.
+Server prompts are slash commands; resources picked with ``@`` go with the next message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -18,19 +19,24 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
+from textual.message import Message as TextualMessage
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
 
 from agent.sessions import CancelledAnswer, SessionFile
 from agent.terminal import clean
 from agent.tui.approval import ApprovalScreen
+from agent.tui.catalog import FleetCatalog, PromptInfo, ResourceInfo, tool_costs
+from agent.tui.chips import AttachmentBar, Chip, ChipRow
 from agent.tui.completion import SlashSuggester
 from agent.tui.composer import Composer
 from agent.tui.elicitation import ElicitationScreen
 from agent.tui.fleet_panel import FleetPanel
 from agent.tui.message import ChatMessage, PlainMessage, Role
 from agent.tui.modal import ask
+from agent.tui.prompt_form import PromptForm
+from agent.tui.resource_list import ResourceChosen, ResourcePicker, ResourcesView
 from agent.tui.slash import run_command
 from agent.tui.transcript import Transcript
 from agent.tui.turn import TurnView
@@ -38,9 +44,18 @@ from bridge import events as ev
 from bridge.approval import ApprovalRequest, Decision, Policy
 from bridge.fleet import ServerHandlers
 from config.errors import HostError
-from providers.types import AssistantMessage, Message, SystemMessage, Usage, UserMessage
+from providers.types import (
+    AssistantMessage,
+    ContentPart,
+    Message,
+    SystemMessage,
+    TextPart,
+    Usage,
+    UserMessage,
+)
 
 if TYPE_CHECKING:
+    from bridge.fleet import ServerStatus
     from bridge.loop import LoopSettings
     from bridge.toolset import FleetToolset
     from providers.base import Provider
@@ -54,6 +69,15 @@ Connector = Callable[
 ModelFactory = Callable[[str], Awaitable["Provider"]]
 PANEL_MIN_WIDTH = 100  # in narrower terminals the fleet panel hides (ctrl+b shows it)
 SHUTDOWN_TIMEOUT = 15.0
+
+
+class ResourceUpdated(TextualMessage):
+    """A server reported that an attached resource changed (its subscription)."""
+
+    def __init__(self, server: str, uri: str) -> None:
+        super().__init__()
+        self.server = server
+        self.uri = uri
 
 
 class ChatApp(App[None]):
@@ -101,9 +125,17 @@ class ChatApp(App[None]):
         self.connection: Worker[None] | None = None
         self._ask_lock = asyncio.Lock()
         self._release = asyncio.Event()
-        self.queued: list[tuple[str, PlainMessage]] = []  # sent during a turn, in order
+        # sent during a turn, in order: the text, its attachments, its block
+        self.queued: list[tuple[str, list[ResourceInfo], PlainMessage]] = []
+        self.catalog: FleetCatalog | None = None
+        self.stale: set[str] = set()  # refs of attached resources changed since read
+        self._costs: tuple[object, dict[str, int]] = (None, {})
         choices = list(model_choices)
-        self.suggester = SlashSuggester(lambda: [self.model_label, *choices])
+        self.suggester = SlashSuggester(
+            lambda: [self.model_label, *choices],
+            prompts=lambda: self.catalog.prompts if self.catalog else (),
+            resources=lambda: self.catalog.resources if self.catalog else (),
+        )
 
     # -- layout --------------------------------------------------------------------------
 
@@ -111,8 +143,13 @@ class ChatApp(App[None]):
         yield Header()
         with Horizontal(id="main"):
             yield Transcript(id="transcript")
-            yield FleetPanel(id="fleet")
-        yield Composer(self.suggester, id="composer")
+            with Vertical(id="side"):
+                yield FleetPanel(id="fleet")
+                yield ResourcesView(id="resources")
+        picker = ResourcePicker(id="picker")
+        yield picker
+        yield AttachmentBar(id="attachments")
+        yield Composer(self.suggester, picker=picker, id="composer")
         yield Footer()
 
     @property
@@ -125,7 +162,7 @@ class ChatApp(App[None]):
 
     async def on_mount(self) -> None:
         self.sub_title = self.model_label
-        self.query_one(FleetPanel).display = self.size.width >= PANEL_MIN_WIDTH
+        self._show_side(self.size.width >= PANEL_MIN_WIDTH)
         composer = self.composer
         composer.focus()
         if self.messages:
@@ -135,13 +172,19 @@ class ChatApp(App[None]):
         self.set_interval(1.0, self.refresh_panel)
         if self.connect is not None:
             self.connection = self.run_worker(self._hold_connection(), group="connection")
+        elif self.toolset is not None:
+            self.run_worker(self._load_catalog(self.toolset), group="catalog")
+
+    def _show_side(self, shown: bool) -> None:
+        self.query_one(FleetPanel).display = shown
+        self.query_one("#side").display = shown
 
     def on_resize(self, event: events.Resize) -> None:
         """Crossing the width threshold shows or hides the fleet panel."""
         panel = self.query_one(FleetPanel)
         wide = event.size.width >= PANEL_MIN_WIDTH
         if panel.display != wide:
-            panel.display = wide
+            self._show_side(wide)
             self.refresh_panel()
 
     def refresh_panel(self) -> None:
@@ -151,7 +194,42 @@ class ChatApp(App[None]):
         if panel.display:
             toolset = self.toolset
             rows = toolset.fleet.status() if toolset is not None else None
-            panel.show(self.model_label, self.usage, rows, len(toolset) if toolset else 0)
+            costs = self._tool_costs(toolset, rows) if toolset is not None and rows else None
+            panel.show(self.model_label, self.usage, rows, len(toolset) if toolset else 0, costs)
+
+    def _tool_costs(self, toolset: FleetToolset, rows: list[ServerStatus]) -> dict[str, int]:
+        """Per server, what its tool definitions cost in tokens (again when tools change)."""
+        dialect = self.provider.capabilities.dialect if self.provider is not None else "openai"
+        key = (dialect, tuple((r.name, r.state, r.tool_count) for r in rows))
+        if self._costs[0] != key:
+            self._costs = (key, tool_costs(toolset, dialect))
+        return self._costs[1]
+
+    def _refresh_resources(self) -> None:
+        if self.catalog is not None:
+            self.query_one(ResourcesView).show(self.catalog.resources, self.stale)
+
+    async def _load_catalog(self, toolset: FleetToolset) -> None:
+        """List the servers' prompts and resources (commands and ``@`` completions)."""
+        catalog = FleetCatalog(toolset.fleet, self._resource_updated)
+        for problem in await catalog.load():
+            await self.notice(problem)
+        self.catalog = catalog
+        self._refresh_resources()
+
+    def _resource_updated(self, server: str, uri: str) -> None:
+        # Called from the session's reader: hand it to the app's own message queue.
+        self.post_message(ResourceUpdated(server, uri))
+
+    def on_resource_updated(self, message: ResourceUpdated) -> None:
+        """Mark the sent chips of an attached resource that changed since it was read."""
+        ref = f"{message.server}:{message.uri}"
+        self.stale.add(ref)
+        for row in self.query(ChipRow):
+            for chip in row.query(Chip):
+                if chip.resource.ref == ref:
+                    chip.mark_stale()
+        self._refresh_resources()
 
     async def notice(self, text: str, *, error: bool = False, markdown: bool = False) -> None:
         """A note in the transcript: literal text, or Markdown the chat itself wrote."""
@@ -174,6 +252,7 @@ class ChatApp(App[None]):
             async with self.connect(handlers) as (provider, toolset):
                 self.provider, self.toolset = provider, toolset
                 await self._report_fleet(toolset)
+                await self._load_catalog(toolset)
                 self.refresh_panel()
                 self._send_queued()
                 await self._release.wait()
@@ -208,34 +287,69 @@ class ChatApp(App[None]):
         if text.startswith("/"):
             self.run_worker(run_command(self, text), group="command")
             return
+        bar = self.query_one(AttachmentBar)
+        resources = bar.resources
+        await bar.clear()
         if not self.ready or self.queued:
             # Waits for the running turn (or the start) to end; shown as queued meanwhile.
             block = PlainMessage("user", text, title="you · queued")
             block.add_class("queued")
-            self.queued.append((text, block))
+            self.queued.append((text, resources, block))
             await self.transcript.add(block)
+            await self._add_chips(resources)
             return
         await self.transcript.add(PlainMessage("user", text))
-        self._start_turn(text)
+        await self._add_chips(resources)
+        self._start_turn(text, resources)
 
-    def _start_turn(self, text: str) -> None:
-        self.messages.append(UserMessage(text))
-        self.turn = self.run_worker(self._run_turn(), group="turn", exit_on_error=False)
+    async def _add_chips(self, resources: list[ResourceInfo]) -> None:
+        if resources:
+            await self.transcript.add(ChipRow(resources))
+
+    def _start_turn(
+        self, said: str | list[Message], resources: Sequence[ResourceInfo] = ()
+    ) -> None:
+        work = self._run_turn(said, list(resources))
+        self.turn = self.run_worker(work, group="turn", exit_on_error=False)
         self.refresh_bindings()  # the footer shows the cancel key while a turn runs
 
     def _send_queued(self) -> None:
         """Start the oldest queued message's turn, if the chat is ready for it."""
         if not self.queued or not self.ready:
             return
-        text, block = self.queued.pop(0)
+        text, resources, block = self.queued.pop(0)
         block.remove_class("queued")
         block.border_title = "you"
-        self._start_turn(text)
+        self._start_turn(text, resources)
 
-    async def _run_turn(self) -> None:
+    @property
+    def _sees_images(self) -> bool:
+        return self.provider is None or self.provider.capabilities.images
+
+    async def _user_message(self, text: str, resources: list[ResourceInfo]) -> UserMessage:
+        """The person's message with the contents of its attachments, read now."""
+        if not resources or self.catalog is None:
+            return UserMessage(text)
+        parts: list[ContentPart] = [TextPart(text)]
+        for resource in resources:
+            try:
+                attachment = await self.catalog.attach(resource, images=self._sees_images)
+            except HostError as exc:
+                await self.notice(f"cannot attach {resource.ref}: {exc}", error=True)
+                continue
+            self.stale.discard(resource.ref)
+            parts.extend(attachment.parts)
+        self._refresh_resources()
+        return UserMessage(tuple(parts))
+
+    async def _run_turn(self, said: str | list[Message], resources: list[ResourceInfo]) -> None:
         from bridge.loop import LoopSettings, run
 
         assert self.provider is not None and self.toolset is not None
+        if isinstance(said, str):
+            self.messages.append(await self._user_message(said, resources))
+        else:
+            self.messages.extend(said)
         settings = self.settings or LoopSettings()
         view = TurnView(self.transcript, self.model_label, self.messages)
         self.sub_title = f"{self.model_label} · working…"
@@ -315,6 +429,34 @@ class ChatApp(App[None]):
         async with self._ask_lock:
             return await ask(self, ApprovalScreen(request)) or "deny"
 
+    async def ask_arguments(
+        self, prompt: PromptInfo, given: dict[str, str]
+    ) -> dict[str, str] | None:
+        """A form for the prompt's arguments, each completed by its server."""
+        catalog = self.catalog
+        assert catalog is not None
+
+        async def complete(argument: str, value: str, context: dict[str, str]) -> list[str]:
+            return await catalog.complete(prompt, argument, value, context)
+
+        async with self._ask_lock:
+            return await ask(self, PromptForm(prompt, given, complete))
+
+    async def send_prompt(self, prompt: PromptInfo, messages: list[Message]) -> None:
+        """Show the prompt's messages as the person's and start a turn with them."""
+        said = [m.text for m in messages if isinstance(m, UserMessage | AssistantMessage)]
+        title = f"you · /{prompt.qualified}"
+        await self.transcript.add(PlainMessage("user", "\n\n".join(said), title=title))
+        self._start_turn(messages)
+
+    async def on_resource_chosen(self, message: ResourceChosen) -> None:
+        """A resource picked with ``@`` or in the resources view goes with the next message."""
+        await self.query_one(AttachmentBar).add(message.resource)
+        self.composer.focus()
+
+    async def on_chip_removed(self, message: Chip.Removed) -> None:
+        await self.query_one(AttachmentBar).remove_resource(message.resource)
+
     async def elicit(self, server: str, params: dict[str, Any]) -> dict[str, Any]:
         """The fleet's elicitation handler: a form (or a URL) and the person's answer."""
         async with self._ask_lock:
@@ -352,8 +494,7 @@ class ChatApp(App[None]):
         return self.session.path
 
     def action_toggle_fleet(self) -> None:
-        panel = self.query_one(FleetPanel)
-        panel.display = not panel.display
+        self._show_side(not self.query_one(FleetPanel).display)
         self.refresh_panel()
 
     async def action_help(self) -> None:

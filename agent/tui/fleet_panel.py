@@ -1,8 +1,11 @@
-"""The side panel: the model in use, tokens so far, and each server's state."""
+"""The side panel: the model in use, tokens so far, and each server's state and tool cost.
+
+A tool cost is what the server's tool definitions take of the context, in tokens (estimated).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -48,22 +51,32 @@ class FleetPanel(Static):
         self.border_title = "fleet"
 
     def show(
-        self, model: str, usage: Usage, rows: Sequence[ServerStatus] | None, tools: int
+        self,
+        model: str,
+        usage: Usage,
+        rows: Sequence[ServerStatus] | None,
+        tools: int,
+        costs: Mapping[str, int] | None = None,
     ) -> None:
-        """Redraw from the current model, usage and server rows (None: still starting)."""
+        """Redraw from the current model, usage and server rows (None: still starting).
+
+        ``costs`` gives each server's tool definitions in tokens; the total shows by the tools.
+        """
+        total = f" · ~{sum(costs.values()):,} tokens" if costs else ""
         parts: list[RenderableType] = [
             Text.assemble(("model  ", "dim"), (clean(model), "bold")),
             Text.assemble(
                 ("tokens ", "dim"),
                 f"{usage.input_tokens:,} in · {usage.output_tokens:,} out",
             ),
-            Text.assemble(("tools  ", "dim"), str(tools)),
+            Text.assemble(("tools  ", "dim"), f"{tools}{total}"),
             Text(""),
         ]
         if rows is None:
             parts.append(Text("starting the servers…", style="italic"))
         for row in rows or ():
-            parts.append(self._server(row, self._detail_width()))
+            cost = costs.get(row.name) if costs else None
+            parts.append(self._server(row, self._detail_width(), cost))
         self.update(Group(*parts))
 
     def _detail_width(self) -> int:
@@ -71,7 +84,7 @@ class FleetPanel(Static):
         return inner if inner > 10 else DETAIL_WIDTH
 
     @staticmethod
-    def _server(row: ServerStatus, width: int) -> RenderableType:
+    def _server(row: ServerStatus, width: int, cost: int | None = None) -> RenderableType:
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True)
         table.add_column()
@@ -81,6 +94,8 @@ class FleetPanel(Static):
             Text.assemble((clean(row.name), "bold"), f"  {state}"),
         )
         parts = [row.transport, f"{row.tool_count} tools", f"{row.calls} calls"]
+        if cost is not None:
+            parts.insert(2, f"~{cost:,} tokens")
         if row.median_ms is not None:
             parts.append(f"{row.median_ms:.0f} ms")
         if row.breaker != "closed":  # its calls fail at once: the person should see why

@@ -1,12 +1,14 @@
 """Slash commands of the chat: what each one does, through the app's ``ChatControls``.
 
 Commands never write the app's attributes: they read what they show and ask the app
-(``switch_model``, ``new_conversation``, ``save_session``) to change itself.
+(``switch_model``, ``new_conversation``, ``save_session``, ``send_prompt``) to change itself.
+Every server prompt is a command too: ``/server__prompt name=value ...``.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -16,8 +18,10 @@ from agent.tui.completion import COMMANDS
 from config.errors import HostError
 
 if TYPE_CHECKING:
+    from agent.tui.catalog import FleetCatalog, PromptInfo
     from bridge.fleet import ServerStatus
     from bridge.toolset import FleetToolset
+    from providers.types import Message
 
 __all__ = ["HELP", "KEYS", "ChatControls", "run_command", "shorten"]
 
@@ -26,6 +30,7 @@ KEYS = (
     ("ctrl+j / shift+enter", "new line in the message"),
     ("up / down", "previous / next sent message (on the first / last line)"),
     ("tab / right", "take the completion of a slash command"),
+    ("@", "attach a resource: up / down choose, tab or enter attach (click a chip: remove)"),
     ("ctrl+c / esc", "cancel the running turn"),
     ("esc", "back to the message box (from a tool result or the transcript)"),
     ("shift+tab", "move into the transcript (tool results)"),
@@ -48,6 +53,8 @@ class ChatControls(Protocol):
     def turn_running(self) -> bool: ...
     @property
     def can_switch_models(self) -> bool: ...
+    @property
+    def catalog(self) -> FleetCatalog | None: ...
 
     async def notice(self, text: str, *, error: bool = False, markdown: bool = False) -> None:
         """Show a note in the transcript (literal unless ``markdown``)."""
@@ -60,6 +67,14 @@ class ChatControls(Protocol):
 
     def save_session(self) -> Path | None:
         """Write the session now; its path, or None if there is nothing to save."""
+
+    async def ask_arguments(
+        self, prompt: PromptInfo, given: dict[str, str]
+    ) -> dict[str, str] | None:
+        """The prompt's arguments from a form (``given`` filled in); None when cancelled."""
+
+    async def send_prompt(self, prompt: PromptInfo, messages: list[Message]) -> None:
+        """Start a turn with a prompt's rendered messages."""
 
 
 def _help() -> str:
@@ -162,6 +177,89 @@ async def _save(app: ChatControls, argument: str) -> None:
     await app.notice(f"saved to {path}" if path else "nothing to save yet")
 
 
+def _arguments(prompt: PromptInfo) -> str:
+    return ", ".join(a.name + ("*" if a.required else "") for a in prompt.arguments)
+
+
+async def _prompts(app: ChatControls, argument: str) -> None:
+    prompts = app.catalog.prompts if app.catalog is not None else []
+    if not prompts:
+        await app.notice("no prompts" if app.catalog is not None else "the fleet is still starting")
+        return
+    rows = [
+        f"| `/{p.qualified}` | {_cell(_arguments(p))} | "
+        f"{_cell(shorten(p.description or p.title or '', DESCRIPTION_LIMIT))} |"
+        for p in prompts
+    ]
+    table = "\n".join(
+        ["| command | arguments (* required) | description |", "|---|---|---|", *rows]
+    )
+    await app.notice(table, markdown=True)
+
+
+async def _resources(app: ChatControls, argument: str) -> None:
+    resources = app.catalog.resources if app.catalog is not None else []
+    if not resources:
+        await app.notice(
+            "no resources" if app.catalog is not None else "the fleet is still starting"
+        )
+        return
+    rows = [
+        f"| {_cell(r.server)} | {_cell(r.uri)} | {_cell(shorten(r.description or r.name, 60))} |"
+        for r in resources
+    ]
+    table = "\n".join(["| server | uri (type @ to attach) | description |", "|---|---|---|", *rows])
+    await app.notice(table, markdown=True)
+
+
+def parse_arguments(text: str) -> dict[str, str]:
+    """``name=value`` words (shell quoting) as a dict; raises ``ValueError`` on other words."""
+    arguments = {}
+    for word in shlex.split(text):
+        name, equals, value = word.partition("=")
+        if not equals or not name:
+            raise ValueError(f"{word!r} is not name=value")
+        arguments[name] = value
+    return arguments
+
+
+async def _run_prompt(app: ChatControls, prompt: PromptInfo, argument: str) -> None:
+    """Render a server prompt (asking for missing required arguments) and send it."""
+    assert app.catalog is not None
+    if app.turn_running:
+        await app.notice("wait for the turn to end (or cancel it) first", error=True)
+        return
+    try:
+        given = parse_arguments(argument)
+    except ValueError as exc:
+        await app.notice(f"/{prompt.qualified}: {exc}; give arguments as name=value", error=True)
+        return
+    known = {a.name for a in prompt.arguments}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        names = ", ".join(sorted(known)) or "none"
+        await app.notice(
+            f"/{prompt.qualified} has no argument {', '.join(unknown)} (it takes: {names})",
+            error=True,
+        )
+        return
+    if prompt.missing({name: value for name, value in given.items() if value}):
+        answered = await app.ask_arguments(prompt, given)
+        if answered is None:
+            await app.notice(f"/{prompt.qualified} cancelled")
+            return
+        given = answered
+    try:
+        messages = await app.catalog.render(prompt, given)
+    except HostError as exc:
+        await app.notice(f"/{prompt.qualified}: {exc}", error=True)
+        return
+    if not messages:
+        await app.notice(f"/{prompt.qualified} gave no messages to send", error=True)
+        return
+    await app.send_prompt(prompt, messages)
+
+
 HANDLERS: dict[str, Callable[[ChatControls, str], Awaitable[None]]] = {
     "/help": _help_command,
     "/tools": _tools,
@@ -169,6 +267,8 @@ HANDLERS: dict[str, Callable[[ChatControls, str], Awaitable[None]]] = {
     "/model": _model,
     "/clear": _clear,
     "/save": _save,
+    "/prompts": _prompts,
+    "/resources": _resources,
 }
 
 
@@ -176,6 +276,10 @@ async def run_command(app: ChatControls, text: str) -> None:
     """Run one slash command line."""
     name, _, argument = text.strip().partition(" ")
     handler = HANDLERS.get(name)
+    prompt = app.catalog.prompt(name[1:]) if app.catalog is not None else None
+    if handler is None and prompt is not None:
+        await _run_prompt(app, prompt, argument.strip())
+        return
     if handler is None:
         await app.notice(f"unknown command {name}; /help lists them", error=True)
         return
