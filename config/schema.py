@@ -351,7 +351,7 @@ class ServerConfig(_Model):
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://", "ws://", "wss://")):
-            raise ValueError("expected an http://, https://, ws:// or wss:// URL")
+            raise ValueError("expected an http:// or https:// URL (ws:// or wss:// for WebSocket)")
         return value
 
     @field_validator("prefix")

@@ -100,7 +100,7 @@ def test_env_file_is_refused_with_advice(write):
 
 
 def test_an_error_in_an_mcp_servers_entry_names_the_key_as_written(write):
-    path = write("mcpServers:\n  s:\n    type: websocket\n    url: https://x\n")
+    path = write("mcpServers:\n  s:\n    type: pigeon\n    url: https://x\n")
     with pytest.raises(ConfigError) as caught:
         load(path, env={})
     assert caught.value.location == f"{path}:3:11"

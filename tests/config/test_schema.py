@@ -52,7 +52,7 @@ def test_kind_follows_command_or_url_and_transport(fields, kind):
         ({"url": "https://x", "transport": "stdio"}, "transport stdio needs `command`"),
         ({"url": "https://x", "args": ["a"]}, "args apply to `command` servers only"),
         ({"command": "npx", "headers": {"A": "b"}}, "`headers` apply to `url` servers only"),
-        ({"url": "ws://x"}, "expected an http:// or https:// URL"),
+        ({"url": "ftp://x"}, "expected an http:// or https:// URL"),
         ({"command": "npx", "prefix": "a.b"}, "a prefix may use only letters"),
     ],
 )
