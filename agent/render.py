@@ -63,6 +63,11 @@ class TextRenderer:
                 tokens = f", {usage.input_tokens}+{usage.output_tokens} tokens" if usage else ""
                 what = f"answered by {model}{tokens}" if outcome == "allowed" else "refused"
                 self._note(clean(f"agent: sampling request from {server}: {what}"))
+            case ev.ToolsLoaded(query=query, names=names, visible=visible, total=total):
+                loaded = ", ".join(names) or "nothing"
+                self._note(
+                    f"agent: tool search {query!r} loaded {loaded} ({visible}/{total} tools)"
+                )
             case ev.RunFinished():
                 if self._last != "\n":
                     self.out.write("\n")
@@ -138,6 +143,10 @@ class JsonlRenderer:
                     else {"input": usage.input_tokens, "output": usage.output_tokens}
                 )
                 self._write("sampling", server=server, outcome=outcome, model=model, usage=tokens)
+            case ev.ToolsLoaded(query=query, names=names, visible=visible, total=total):
+                self._write(
+                    "tools_loaded", query=query, names=list(names), visible=visible, total=total
+                )
             case ev.RunFinished(reason=reason, text=text, turns=turns, usage=usage):
                 tokens = {"input": usage.input_tokens, "output": usage.output_tokens}
                 self._write("done", reason=reason, text=text, turns=turns, usage=tokens)

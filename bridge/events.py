@@ -21,6 +21,7 @@ __all__ = [
     "ToolCallFinished",
     "ToolCallStarted",
     "ToolProgress",
+    "ToolsLoaded",
     "TurnFinished",
 ]
 
@@ -91,6 +92,17 @@ class SamplingFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolsLoaded:
+    """Tool search loaded ``names`` for the following turns (``query`` found them);
+    ``visible`` is how many tools the model now sees of ``total``."""
+
+    query: str
+    names: tuple[str, ...]
+    visible: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinished:
     """The run is over: its reason, the whole answer's text and the total usage."""
 
@@ -108,5 +120,6 @@ Event = (
     | TurnFinished
     | Notice
     | SamplingFinished
+    | ToolsLoaded
     | RunFinished
 )

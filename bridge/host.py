@@ -20,6 +20,7 @@ from bridge.loop_types import LoopSettings, ToolMode
 from providers.types import ContentPart, Message, SystemMessage, TextPart, Usage, UserMessage
 
 if TYPE_CHECKING:
+    from bridge.builtin_tools import HostToolset
     from bridge.fleet import ServerHandlers
     from bridge.toolset import FleetToolset
     from config.schema import Config
@@ -102,6 +103,8 @@ class Host:
         self.approver: Approver | None = None
         self.provider: Provider | None = None
         self.toolset: FleetToolset | None = None
+        self.tools: HostToolset | None = None
+        """What the model sees: the fleet's tools, the built-in ones, tool search."""
         self._sdk: asyncio.Task[None] | None = None
 
     def conversation(
@@ -182,11 +185,15 @@ class Host:
             async with self._open_fleet(
                 self.config, handlers=handlers, require_servers=self.options.require_servers
             ) as toolset:
+                from bridge.builtin_tools import HostToolset
+
                 self.toolset = toolset
+                self.tools = HostToolset(toolset, self.config.agent)
                 await self._model()
                 yield self
         finally:
             self.toolset = None
+            self.tools = None
             provider, self.provider = self.provider, None
             if provider is not None:
                 await provider.aclose()
@@ -223,22 +230,24 @@ class Host:
         What the fleet learns meanwhile (a catalog that differed from its cache, a server
         that failed after the run went on without it) comes as ``Notice`` events.
         """
-        if self.provider is None or self.toolset is None:
+        if self.provider is None or self.tools is None:
             raise RuntimeError("Host.run() outside Host.start()")
-        return self._run(self.provider, self.toolset, messages)
+        return self._run(self.provider, self.tools, messages)
 
     async def _run(
-        self, provider: Provider, toolset: FleetToolset, messages: list[Message]
+        self, provider: Provider, tools: HostToolset, messages: list[Message]
     ) -> AsyncIterator[ev.Event]:
         from bridge.loop import run
 
         events = run(
-            provider, toolset, messages, self.settings, policy=self.policy, approver=self.approver
+            provider, tools, messages, self.settings, policy=self.policy, approver=self.approver
         )
         async for event in events:
             if not isinstance(event, ev.RunFinished):  # ``done`` stays the last event
-                for notice in toolset.take_notices():
+                for notice in tools.take_notices():
                     yield ev.Notice(notice)
+                for loaded in tools.take_events():
+                    yield loaded
             yield event
 
     def problems(self) -> list[str]:
