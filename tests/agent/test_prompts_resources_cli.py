@@ -120,7 +120,8 @@ def test_a_small_context_window_gets_a_warning(config):
 
 
 def test_a_gemini_model_with_a_key_is_counted_by_its_count_tokens_api(config, fake_gemini):
-    section = f"providers:\n  gemini: {{api_key: g-test, base_url: {json.dumps(fake_gemini.url)}}}\n"
+    url = json.dumps(fake_gemini.url)
+    section = f"providers:\n  gemini: {{api_key: g-test, base_url: {url}}}\n"
     config.write_text(config.read_text() + section)
     done = agent("tools", "-c", str(config), "-m", "gemini:gemini-2.5-flash")
     assert done.returncode == 0, done.stderr

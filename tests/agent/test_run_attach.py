@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 
 from tests.bridge.mcp.conftest import SERVERS
-from tests.modelfakes.script import Reply
+from tests.modelfakes.script import Call, Reply
 
 PY = json.dumps(sys.executable)
 PIXEL = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 
 
@@ -136,3 +137,32 @@ def test_ollama_gets_the_text_in_content_and_the_image_in_images(tmp_path, fake_
     user = fake_ollama.bodies[0]["messages"][-1]
     assert "look" in user["content"] and "Buy milk. Call Ada." in user["content"]
     assert user["images"] == [PIXEL]
+
+
+def test_the_model_lists_and_reads_resources_with_the_opt_in_tools(tmp_path, fake_openai):
+    fake_openai.script(
+        Reply(calls=(Call("resources__list", {}, id="l1"),)),
+        Reply(calls=(Call("resources__read", {"uri": "notes://today"}, id="r1"),)),
+        Reply(text="Milk."),
+    )
+    done = agent_run(openai(tmp_path, fake_openai, "agent: {resource_tools: true}\n"), "todo?")
+    assert done.returncode == 0, done.stderr
+    names = {tool["function"]["name"] for tool in fake_openai.bodies[0]["tools"]}
+    assert {"resources__list", "resources__read", "res__review"} - names == {"res__review"}
+    listed = [m for m in fake_openai.bodies[1]["messages"] if m["role"] == "tool"]
+    assert "notes://today" in listed[0]["content"]
+    read = [m for m in fake_openai.bodies[2]["messages"] if m["role"] == "tool"]
+    assert read[-1]["content"] == "Buy milk. Call Ada."
+
+
+def test_the_resource_tools_pass_the_approval_policy(tmp_path, fake_openai):
+    fake_openai.script(
+        Reply(calls=(Call("resources__read", {"uri": "notes://today"}, id="r1"),)),
+        Reply(text="Denied."),
+    )
+    extra = "agent:\n  resource_tools: true\n  approval: {deny: ['resources__*']}\n"
+    done = agent_run(openai(tmp_path, fake_openai, extra), "todo?", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "⊘ resources__read" in done.stderr
+    result = next(m for m in fake_openai.bodies[1]["messages"] if m["role"] == "tool")
+    assert "denied" in result["content"]
