@@ -20,7 +20,6 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message as TextualMessage
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
 
@@ -36,7 +35,12 @@ from agent.tui.fleet_panel import FleetPanel
 from agent.tui.message import ChatMessage, PlainMessage, Role
 from agent.tui.modal import ask
 from agent.tui.prompt_form import PromptForm
-from agent.tui.resource_list import ResourceChosen, ResourcePicker, ResourcesView
+from agent.tui.resource_list import (
+    ResourceChosen,
+    ResourcePicker,
+    ResourcesView,
+    ResourceUpdated,
+)
 from agent.tui.slash import run_command
 from agent.tui.transcript import Transcript
 from agent.tui.turn import TurnView
@@ -44,17 +48,10 @@ from bridge import events as ev
 from bridge.approval import ApprovalRequest, Decision, Policy
 from bridge.fleet import ServerHandlers
 from config.errors import HostError
-from providers.types import (
-    AssistantMessage,
-    ContentPart,
-    Message,
-    SystemMessage,
-    TextPart,
-    Usage,
-    UserMessage,
-)
+from providers.types import AssistantMessage, Message, SystemMessage, Usage, UserMessage
 
 if TYPE_CHECKING:
+    from bridge.budget import ToolBudget
     from bridge.fleet import ServerStatus
     from bridge.loop import LoopSettings
     from bridge.toolset import FleetToolset
@@ -67,17 +64,10 @@ Connector = Callable[
     [ServerHandlers], AbstractAsyncContextManager[tuple["Provider", "FleetToolset"]]
 ]
 ModelFactory = Callable[[str], Awaitable["Provider"]]
+# What the fleet's tool definitions cost against the model's window (the config knows it).
+Measure = Callable[["FleetToolset"], Awaitable["ToolBudget"]]
 PANEL_MIN_WIDTH = 100  # in narrower terminals the fleet panel hides (ctrl+b shows it)
 SHUTDOWN_TIMEOUT = 15.0
-
-
-class ResourceUpdated(TextualMessage):
-    """A server reported that an attached resource changed (its subscription)."""
-
-    def __init__(self, server: str, uri: str) -> None:
-        super().__init__()
-        self.server = server
-        self.uri = uri
 
 
 class ChatApp(App[None]):
@@ -107,6 +97,7 @@ class ChatApp(App[None]):
         policy: Policy | None = None,
         session: SessionFile | None = None,
         messages: list[Message] | None = None,
+        measure: Measure | None = None,
     ) -> None:
         super().__init__()
         self.provider = provider
@@ -128,6 +119,7 @@ class ChatApp(App[None]):
         # sent during a turn, in order: the text, its attachments, its block
         self.queued: list[tuple[str, list[ResourceInfo], PlainMessage]] = []
         self.catalog: FleetCatalog | None = None
+        self.measure = measure
         self.stale: set[str] = set()  # refs of attached resources changed since read
         self._costs: tuple[object, dict[str, int]] = (None, {})
         choices = list(model_choices)
@@ -216,6 +208,10 @@ class ChatApp(App[None]):
             await self.notice(problem)
         self.catalog = catalog
         self._refresh_resources()
+        if self.measure is not None:
+            warning = (await self.measure(toolset)).warning
+            if warning:
+                await self.notice(warning, error=True)
 
     def _resource_updated(self, server: str, uri: str) -> None:
         # Called from the session's reader: hand it to the app's own message queue.
@@ -330,17 +326,12 @@ class ChatApp(App[None]):
         """The person's message with the contents of its attachments, read now."""
         if not resources or self.catalog is None:
             return UserMessage(text)
-        parts: list[ContentPart] = [TextPart(text)]
-        for resource in resources:
-            try:
-                attachment = await self.catalog.attach(resource, images=self._sees_images)
-            except HostError as exc:
-                await self.notice(f"cannot attach {resource.ref}: {exc}", error=True)
-                continue
-            self.stale.discard(resource.ref)
-            parts.extend(attachment.parts)
+        message, problems = await self.catalog.message(text, resources, images=self._sees_images)
+        for problem in problems:
+            await self.notice(problem, error=True)
+        self.stale.difference_update(r.ref for r in resources)
         self._refresh_resources()
-        return UserMessage(tuple(parts))
+        return message
 
     async def _run_turn(self, said: str | list[Message], resources: list[ResourceInfo]) -> None:
         from bridge.loop import LoopSettings, run

@@ -7,7 +7,6 @@ gives each resource the ``server:uri`` reference that ``@`` completes to.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from bridge import prompts as bridge_prompts
 from bridge import resources as bridge_resources
+from bridge.budget import estimate_tokens
 from bridge.errors import MCPError
 from bridge.prompts import PromptArgument, PromptInfo
 from bridge.subscriptions import AttachedResources
-from providers.types import ContentPart, Message
+from config.errors import HostError
+from providers.types import ContentPart, Message, TextPart, ToolSpec, UserMessage
 
 if TYPE_CHECKING:
     from bridge.fleet import Fleet
@@ -36,7 +37,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 Updated = Callable[[str, str], None]  # (server, uri)
 COMPLETION_LIMIT = 20
-CHARS_PER_TOKEN = 4  # the usual estimate for English text and JSON; tiktoken is not a dependency
 
 
 @dataclass(frozen=True)
@@ -123,17 +123,24 @@ class FleetCatalog:
         parts = bridge_resources.attachment_parts(contents, images=images)
         return Attachment(resource, tuple(parts))
 
+    async def message(
+        self, text: str, resources: list[ResourceInfo], *, images: bool = True
+    ) -> tuple[UserMessage, list[str]]:
+        """``text`` with the contents of ``resources``, and what could not be attached."""
+        parts: list[ContentPart] = [TextPart(text)]
+        problems = []
+        for resource in resources:
+            try:
+                parts.extend((await self.attach(resource, images=images)).parts)
+            except HostError as exc:  # the message goes without it, and the person is told
+                problems.append(f"cannot attach {resource.ref}: {exc}")
+        return UserMessage(tuple(parts)), problems
+
 
 def tool_costs(toolset: FleetToolset, dialect: str) -> dict[str, int]:
-    """Each server's tool definitions in tokens, estimated from their JSON in ``dialect``.
-
-    About four characters a token: an estimate, good to compare servers, not to bill.
-    """
-    costs: dict[str, int] = {}
+    """Each server's tool definitions in tokens: the bridge's documented estimate (their JSON
+    in ``dialect``, four characters a token), the figure ``agent tools`` shows too."""
+    specs: dict[str, list[ToolSpec]] = {}
     for spec in toolset.specs(dialect):
-        server = toolset.server_of(spec.name) or "?"
-        definition = {"name": spec.name, "description": spec.description,
-                      "parameters": spec.parameters}  # fmt: skip
-        size = len(json.dumps(definition, separators=(",", ":")))
-        costs[server] = costs.get(server, 0) + -(-size // CHARS_PER_TOKEN)
-    return costs
+        specs.setdefault(toolset.server_of(spec.name) or "?", []).append(spec)
+    return {server: estimate_tokens(found, dialect) for server, found in specs.items()}

@@ -18,6 +18,7 @@ from providers.types import Message
 
 if TYPE_CHECKING:
     from agent.sessions import SessionFile
+    from bridge.budget import ToolBudget
     from bridge.fleet import ServerHandlers
     from bridge.loop_types import ToolMode
     from bridge.toolset import FleetToolset
@@ -57,6 +58,11 @@ def create_app(
             assert running.provider is not None and running.toolset is not None
             yield running.provider, running.toolset
 
+    async def measure(toolset: FleetToolset) -> ToolBudget:
+        from bridge.budget import measure
+
+        return await measure(toolset, config, spec)
+
     models = [f"{name}:{model}" for name, model in DEFAULT_MODELS.items()]
     if config.model:
         models.insert(0, config.model)
@@ -69,5 +75,6 @@ def create_app(
         policy=host.policy,
         session=session,
         messages=host.conversation(history=messages),
+        measure=measure,
     )
     return app

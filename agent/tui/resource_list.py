@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from agent.terminal import clean
 from agent.tui.catalog import ResourceInfo
 
-__all__ = ["ResourceChosen", "ResourcePicker", "ResourcesView"]
+__all__ = ["ResourceChosen", "ResourcePicker", "ResourceUpdated", "ResourcesView"]
 
 
 class ResourceChosen(Message):
@@ -24,6 +24,15 @@ class ResourceChosen(Message):
     def __init__(self, resource: ResourceInfo) -> None:
         super().__init__()
         self.resource = resource
+
+
+class ResourceUpdated(Message):
+    """A server reported that an attached resource changed (its subscription)."""
+
+    def __init__(self, server: str, uri: str) -> None:
+        super().__init__()
+        self.server = server
+        self.uri = uri
 
 
 class ResourcePicker(OptionList):

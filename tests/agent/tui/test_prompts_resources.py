@@ -18,7 +18,8 @@ from agent.tui.composer import Composer
 from agent.tui.fleet_panel import FleetPanel
 from agent.tui.prompt_form import PromptForm
 from agent.tui.resource_list import ResourcePicker, ResourcesView
-from config.schema import ServerConfig
+from bridge.budget import tool_budget
+from config.schema import Config, ServerConfig
 from providers.types import TextPart, UserMessage
 from tests.agent.tui.conftest import finish_turn, send, until
 from tests.fakes import ScriptedProvider, Turn, toolbox_config, toolbox_fleet
@@ -231,3 +232,17 @@ async def test_prompts_and_resources_commands_list_them(everything):
 def _last_notice(app: ChatApp) -> str:
     found = app.query("ChatMessage.notice")
     return found.last()._markdown if found else ""
+
+
+async def test_tool_definitions_past_their_share_of_the_window_bring_a_warning(box):
+    config = Config.model_validate({"agent": {"context": {"window": 1000, "tools_share": 0.1}}})
+
+    async def measure(toolset):
+        return await tool_budget(toolset, config, "openai:gpt-x")
+
+    app = ChatApp(ScriptedProvider([]), box, measure=measure)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.query("PlainMessage.error"), "the warning")
+        warning = app.query("PlainMessage.error").last().source
+    assert "of the model's 1,000-token context window" in warning
+    assert f"about {app._costs[1]['box']:,} tokens" in warning  # the panel's figure too
