@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -52,8 +53,7 @@ async def _show(options: argparse.Namespace) -> int:
         _print_table(_tool_table(stats))
     else:
         _print_table(_server_table(rows, budget.per_server))
-        print()
-        print_budget(budget, model)
+        print_budget(budget, model, sys.stderr)  # stdout stays the table
     return 0 if all(row.state.value == "up" for row in rows) else 1
 
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from agent import interrupts
 from agent.commands.fleet import running_fleet
@@ -67,22 +67,25 @@ async def _list_tools(options: argparse.Namespace) -> int:
         description = clean(entry.tool.description or "").strip()
         summary = description.splitlines()[0] if description else ""
         print(f"{entry.qualified:<{width}}  {summary}".rstrip())
-    print()
-    print_budget(budget, model)
+    # On stderr: stdout stays one tool per line for scripts.
+    print_budget(budget, model, sys.stderr)
     return 0
 
 
-def print_budget(budget: ToolBudget, model: str | None) -> None:
+def print_budget(budget: ToolBudget, model: str | None, out: TextIO = sys.stdout) -> None:
     """Tokens of the tool definitions per server, the total, and how they were counted."""
     rows = [(clean(name), f"{tokens:,}") for name, tokens in budget.per_server.items()]
     rows.append(("total", f"{budget.total:,}"))
     width = max(len(name) for name, _ in rows)
     shown = clean(model) if model else "no model configured"
-    print(f"tool definitions in tokens ({budget.dialect} dialect, {shown}; {budget.method}):")
+    print(
+        f"tool definitions in tokens ({budget.dialect} dialect, {shown}; {budget.method}):",
+        file=out,
+    )
     for name, tokens in rows:
-        print(f"  {name:<{width}}  {tokens:>9}")
+        print(f"  {name:<{width}}  {tokens:>9}", file=out)
     if budget.window is not None and budget.fraction is not None:
-        print(f"  {budget.fraction:.1%} of a {budget.window:,}-token context window")
+        print(f"  {budget.fraction:.1%} of a {budget.window:,}-token context window", file=out)
 
 
 def warn_budget(budget: ToolBudget) -> None:

@@ -99,8 +99,9 @@ def test_agent_read_of_a_uri_nobody_lists_asks_for_a_server(config):
 def test_agent_tools_and_servers_show_the_definitions_cost_per_server_and_in_total(config):
     tools = agent("tools", "-c", str(config), "-m", "openai:gpt-4o")
     assert tools.returncode == 0, tools.stderr
-    assert "tool definitions in tokens (openai dialect, openai:gpt-4o; estimate" in tools.stdout
-    assert "of a 128,000-token context window" in tools.stdout
+    assert "tool definitions in tokens (openai dialect, openai:gpt-4o; estimate" in tools.stderr
+    assert "of a 128,000-token context window" in tools.stderr
+    assert all(line.startswith("every__") for line in tools.stdout.splitlines())
     rows = json.loads(agent("tools", "--json", "-c", str(config)).stdout)
     per_tool = sum(row["tokens"] for row in rows)
     servers = json.loads(
@@ -125,7 +126,7 @@ def test_a_gemini_model_with_a_key_is_counted_by_its_count_tokens_api(config, fa
     config.write_text(config.read_text() + section)
     done = agent("tools", "-c", str(config), "-m", "gemini:gemini-2.5-flash")
     assert done.returncode == 0, done.stderr
-    assert "(gemini dialect, gemini:gemini-2.5-flash; countTokens)" in done.stdout
+    assert "(gemini dialect, gemini:gemini-2.5-flash; countTokens)" in done.stderr
     counted = [r for r in fake_gemini.requests if r.path.endswith(":countTokens")]
     assert len(counted) == 1
     assert '"parameters_json_schema"' in counted[0].body["contents"][0]["parts"][0]["text"]
