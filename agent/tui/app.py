@@ -248,7 +248,8 @@ class ChatApp(App[None]):
             async with self.connect(handlers) as (provider, toolset):
                 self.provider, self.toolset = provider, toolset
                 await self._report_fleet(toolset)
-                await self._load_catalog(toolset)
+                # Listing waits for slow servers: queued messages must not wait for it.
+                self.run_worker(self._load_catalog(toolset), group="catalog")
                 self.refresh_panel()
                 self._send_queued()
                 await self._release.wait()

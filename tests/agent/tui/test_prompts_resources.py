@@ -13,6 +13,7 @@ from rich.console import Console
 from textual.widgets import Input
 
 from agent.tui import ChatApp
+from agent.tui.catalog import ResourceInfo
 from agent.tui.chips import AttachmentBar, Chip, ChipRow
 from agent.tui.composer import Composer
 from agent.tui.fleet_panel import FleetPanel
@@ -20,6 +21,7 @@ from agent.tui.prompt_form import PromptForm
 from agent.tui.resource_list import ResourcePicker, ResourcesView
 from bridge.budget import tool_budget
 from config.schema import Config, ServerConfig
+from config.secrets import forget_all, remember
 from providers.types import TextPart, UserMessage
 from tests.agent.tui.conftest import finish_turn, send, until
 from tests.fakes import ScriptedProvider, Turn, toolbox_config, toolbox_fleet
@@ -246,3 +248,28 @@ async def test_tool_definitions_past_their_share_of_the_window_bring_a_warning(b
         warning = app.query("PlainMessage.error").last().source
     assert "of the model's 1,000-token context window" in warning
     assert f"about {app._costs[1]['box']:,} tokens" in warning  # the panel's figure too
+
+
+@pytest.fixture
+def secret():
+    remember("sk-secret-value-1234567890")
+    yield
+    forget_all()
+
+
+async def test_resource_names_from_servers_reach_the_screen_sanitized_and_masked(secret):
+    hostile = ResourceInfo("ev", "x://a", "\x1b[2Jboom sk-secret-value-1234567890")
+    app = ChatApp(ScriptedProvider([]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        chip = Chip(hostile, removable=True)
+        await app.query_one(AttachmentBar).mount(chip)
+        picker = app.query_one(ResourcePicker)
+        picker.offer([hostile])
+        view = app.query_one(ResourcesView)
+        view.show([hostile])
+        await pilot.pause()
+        shown = [str(chip.render()), str(picker.get_option_at_index(0).prompt),
+                 str(view.get_option_at_index(0).prompt)]  # fmt: skip
+    for text in shown:
+        assert "\x1b" not in text and "sk-secret-value-1234567890" not in text
+        assert "boom" in text
