@@ -126,7 +126,7 @@ def test_servers_shows_each_server_state(empty_dir):
     assert row["name"] == "toolbox"
     assert row["state"] == "up"
     assert row["tool_count"] == 8
-    assert row["protocol_version"] == "2025-11-25"
+    assert row["protocol_version"] == "2026-07-28"  # the toolbox answers server/discover
 
 
 def test_help_does_not_import_provider_sdks_or_textual():
