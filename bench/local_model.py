@@ -1,9 +1,11 @@
 """Benchmark: the local provider against llama-cpp-python called directly (the floor).
 
 Same model (SmolLM2-135M-Instruct), same prompt, same settings (temperature 0, a fixed seed,
-the same token budget), both in this process on the same loaded weights. Measured per run:
-time to the first token of a streamed answer, tokens per second over the answer, time to a
-complete grammar-constrained tool call, and the process's peak RSS.
+the same token budget, the same threads). Each side runs in a fresh process of its own, one
+after the other: llama.cpp's OpenMP team belongs to the thread that computes, and a team
+one side left idle in a shared process slows the other down. Measured per run: time to the
+first token of a streamed answer, tokens per second over the answer, time to a complete
+grammar-constrained tool call, and the process's peak RSS.
 
 Target: our overhead within 5% of the floor (first token, tokens per second, tool call).
 Run: python bench/local_model.py [--runs 5] [--tokens 128]   (needs the local extra)
@@ -16,12 +18,15 @@ import asyncio
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from llama_cpp import Llama  # noqa: E402
 
 from providers import ChatRequest, Finish, TextDelta, ToolSpec, UserMessage, create  # noqa: E402
 from providers.local import _load, call_schema, default_model_path  # noqa: E402
@@ -113,53 +118,70 @@ def overhead(ours: float, floor: float, higher_is_better: bool = False) -> str:
     return f"{change * 100:+.1f}%"
 
 
-async def main() -> None:
+async def one_side(side: str, tokens: int) -> dict[str, float]:
+    """Load, warm up, then measure one side once; runs in its own process."""
+    provider = create("local", "smollm2", seed=SEED, temperature=0)
+    if side == "floor":
+        llama = Llama(
+            model_path=str(default_model_path()),
+            n_ctx=8192,
+            seed=SEED,
+            verbose=False,
+            n_threads=provider._key[2],  # the provider's own default: the same threads
+        )
+        floor_text(llama, 8)
+        llama.reset()
+        first, rate = floor_text(llama, tokens)
+        llama.reset()
+        call = floor_call(llama)
+    else:
+        await ours_text(provider, 8)
+        _load(provider._key)[0].reset()
+        first, rate = await ours_text(provider, tokens)
+        _load(provider._key)[0].reset()
+        call = await ours_call(provider)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"first": first, "rate": rate, "call": call, "rss": rss}
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--side", choices=("floor", "ours"), help=argparse.SUPPRESS)
     options = parser.parse_args()
-    provider = create("local", "smollm2", seed=SEED, temperature=0)
-    key = provider._key  # the very model object the provider uses: one load, shared weights
-    llama, _ = _load(key)
-    # Warm both paths once (first-use allocations, grammar tables).
-    floor_text(llama, 8)
-    await ours_text(provider, 8)
+    if options.side:
+        print(json.dumps(asyncio.run(one_side(options.side, options.tokens))))
+        return
+    results: dict[str, list[dict[str, float]]] = {"floor": [], "ours": []}
+    for _ in range(options.runs):  # alternated, so drift in machine load hits both
+        for side in ("floor", "ours"):
+            done = subprocess.run(
+                [sys.executable, __file__, "--side", side, "--tokens", str(options.tokens)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results[side].append(json.loads(done.stdout.splitlines()[-1]))
 
-    rows: dict[str, list[tuple[float, float]]] = {"floor": [], "ours": []}
-    calls: dict[str, list[float]] = {"floor": [], "ours": []}
-    for _ in range(options.runs):  # interleaved, so drift in machine load hits both
-        # reset(): no side may reuse the other's evaluated prompt from llama.cpp's cache.
-        llama.reset()
-        rows["floor"].append(floor_text(llama, options.tokens))
-        llama.reset()
-        rows["ours"].append(await ours_text(provider, options.tokens))
-        llama.reset()
-        calls["floor"].append(floor_call(llama))
-        llama.reset()
-        calls["ours"].append(await ours_call(provider))
-
-    def median(side: str, index: int) -> float:
-        return statistics.median(r[index] for r in rows[side])
+    def median(side: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[side])
 
     print(f"model {default_model_path().name}, {options.tokens} tokens, {options.runs} runs")
     print(f"{'':24}{'floor':>10}{'ours':>10}{'overhead':>10}")
-    for label, index, better in (("first token (ms)", 0, False), ("tokens/s", 1, True)):
-        floor, ours = median("floor", index), median("ours", index)
-        scale = 1000 if index == 0 else 1
+    for label, key, scale, better in (
+        ("first token (ms)", "first", 1000, False),
+        ("tokens/s", "rate", 1, True),
+        ("tool call (ms)", "call", 1000, False),
+        ("peak RSS (MiB)", "rss", 1, False),
+    ):
+        floor, ours = median("floor", key), median("ours", key)
         print(
             f"{label:24}{floor * scale:>10.1f}{ours * scale:>10.1f}"
             f"{overhead(ours, floor, better):>10}"
         )
-    floor_c, ours_c = statistics.median(calls["floor"]), statistics.median(calls["ours"])
-    print(
-        f"{'tool call (ms)':24}{floor_c * 1000:>10.1f}{ours_c * 1000:>10.1f}"
-        f"{overhead(ours_c, floor_c):>10}"
-    )
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of the process: {rss:.0f} MiB (one copy of the weights, shared)")
     print("target: overhead within +5% on each line")
-    await provider.aclose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
