@@ -13,6 +13,7 @@ from typing import Any, Protocol, TextIO
 
 from agent.terminal import clean, dumps, sanitize
 from bridge import events as ev
+from bridge.calllog import ToolStats
 from config.secrets import StreamMasker
 
 __all__ = ["JSONL_VERSION", "JsonlRenderer", "Renderer", "TextRenderer", "sanitize"]
@@ -147,9 +148,26 @@ class JsonlRenderer:
                 self._write(
                     "tools_loaded", query=query, names=list(names), visible=visible, total=total
                 )
+            case ev.CallSummary(tools=tools):
+                self._write("summary", tools=[_stats(row) for row in tools])
             case ev.RunFinished(reason=reason, text=text, turns=turns, usage=usage):
                 tokens = {"input": usage.input_tokens, "output": usage.output_tokens}
                 self._write("done", reason=reason, text=text, turns=turns, usage=tokens)
 
     def error(self, message: str, code: int) -> None:
         self._write("error", message=message, exit_code=code)
+
+
+def _stats(row: ToolStats) -> dict[str, Any]:
+    return {
+        "server": row.server,
+        "tool": row.tool,
+        "calls": row.calls,
+        "errors": row.errors,
+        "error_rate": round(row.error_rate, 4),
+        "cached": row.cached,
+        "refused": row.refused,
+        "p50_ms": row.p50_ms,
+        "p95_ms": row.p95_ms,
+        "p99_ms": row.p99_ms,
+    }

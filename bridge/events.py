@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bridge.calllog import ToolStats
 from providers.types import TextDelta, Usage
 
 __all__ = [
+    "CallSummary",
     "Event",
     "Notice",
     "RunFinished",
@@ -103,6 +105,13 @@ class ToolsLoaded:
 
 
 @dataclass(frozen=True, slots=True)
+class CallSummary:
+    """Before ``RunFinished``: each tool called so far with its count, errors and latency."""
+
+    tools: tuple[ToolStats, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinished:
     """The run is over: its reason, the whole answer's text and the total usage."""
 
@@ -121,5 +130,6 @@ Event = (
     | Notice
     | SamplingFinished
     | ToolsLoaded
+    | CallSummary
     | RunFinished
 )

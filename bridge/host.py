@@ -248,6 +248,8 @@ class Host:
                     yield ev.Notice(notice)
                 for loaded in tools.take_events():
                     yield loaded
+            elif self.toolset is not None:
+                yield ev.CallSummary(tuple(self.toolset.fleet.call_stats()))
             yield event
 
     def problems(self) -> list[str]:

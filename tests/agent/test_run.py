@@ -126,6 +126,11 @@ def test_jsonl_output_is_one_versioned_event_per_line(tmp_path, fake_openai):
     result = next(e for e in events if e["type"] == "tool_result")
     assert (result["name"], result["status"], result["text"]) == ("box__reverse", "done", "cba")
     assert events[-1]["reason"] == "answered"
+    summary = events[-2]
+    assert summary["type"] == "summary"
+    (row,) = summary["tools"]
+    assert (row["server"], row["tool"], row["calls"], row["errors"]) == ("box", "reverse", 1, 0)
+    assert row["p50_ms"] is not None and row["p50_ms"] > 0
 
 
 def test_stdin_is_added_to_the_task(tmp_path, fake_openai):
