@@ -16,7 +16,15 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["Process", "become_subreaper", "descendants", "kill_all", "kill_now", "sweep"]
+__all__ = [
+    "Process",
+    "become_subreaper",
+    "descendants",
+    "kill_all",
+    "kill_now",
+    "sweep",
+    "wait_ended",
+]
 
 PR_SET_CHILD_SUBREAPER = 36
 _PROC = Path("/proc")
@@ -89,6 +97,18 @@ def _reap_children() -> None:
             return
         if pid == 0:
             return
+
+
+def wait_ended(processes: list[Process], seconds: float) -> list[Process]:
+    """Wait up to ``seconds`` for killed processes to end, without reaping anyone (asyncio
+    reaps its own children); those still running. Blocks: call it in a thread."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = [p for p in processes if _alive(p)]
+        remaining = deadline - time.monotonic()
+        if not left or remaining <= 0:
+            return left
+        _wait_for_exit(left[0], min(remaining, 0.05))
 
 
 def _wait_gone(processes: list[Process], seconds: float) -> list[Process]:

@@ -197,7 +197,10 @@ class StdioTransport:
         finally:
             # The leader is gone (or we were cancelled); anything it started is a leak.
             self._signal_group(proc, signal.SIGKILL)
-            reaper.kill_now(family + reaper.descendants(proc.pid))
+            family += reaper.descendants(proc.pid)
+            reaper.kill_now(family)
+        # SIGKILL is delivered, not done: once close returns, none of them runs any more.
+        await asyncio.to_thread(reaper.wait_ended, family, 2.0)
         await self._settle()
         if self._stderr_task is not None and not self._stderr_task.done():
             self._stderr_task.cancel()
