@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import statistics
 import time
@@ -24,6 +23,7 @@ from bridge.breaker import Breaker
 from bridge.calllog import CallLog, ToolStats
 from bridge.catalog_cache import CachedCatalog, CatalogCache, catalog_change
 from bridge.errors import ConnectionClosedError, MCPError, ServerStartError
+from bridge.fleet_types import Handler, ServerHandlers, ServerState, ServerStatus
 from bridge.mcp import CallResult, ClientSession, ProgressCallback, Tool
 from bridge.result_cache import ResultCache, cacheable
 from bridge.transports import make_transport
@@ -34,45 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["Fleet", "ServerHandlers", "ServerState", "ServerStatus"]
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[str, dict[str, Any]], Any]
-
-
-class ServerState(enum.StrEnum):
-    STARTING = "starting"
-    UP = "up"
-    RESTARTING = "restarting"
-    FAILED = "failed"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class ServerHandlers:
-    """Front-end answers to server requests; each gets the server's name and the params."""
-
-    sampling: Handler | None = None
-    elicitation: Handler | None = None
-
-
-@dataclass(frozen=True)
-class ServerStatus:
-    """One row of ``agent servers``."""
-
-    name: str
-    transport: str
-    state: ServerState
-    protocol_version: str | None
-    server_name: str | None
-    server_version: str | None
-    tool_count: int
-    last_error: str | None
-    calls: int
-    median_ms: float | None
-    restarts: int
-    breaker: str = "closed"
-    """``closed``, ``open`` (calls fail at once) or ``half-open`` (a trial call may go)."""
-    cached_tools: bool = False
-    """Its tools come from the catalog cache while it is still starting."""
 
 
 @dataclass
