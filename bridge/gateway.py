@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.approval import Policy
 from bridge.errors import MCPError, RemoteError
+from bridge.fleet_types import ServerHandlers
 from bridge.mcp.jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RequestHandler
 from bridge.mcp.server import Peer
 from bridge.mcp.types import Progress, Tool
 
 if TYPE_CHECKING:
-    from bridge.fleet import ServerHandlers
     from bridge.toolset import FleetToolset
 
 __all__ = ["Gateway"]
@@ -47,8 +47,6 @@ class Gateway:
 
     def server_handlers(self) -> ServerHandlers:
         """The fleet's answers to its servers' requests: forwarded to a client."""
-        from bridge.fleet import ServerHandlers
-
         return ServerHandlers(
             sampling=lambda server, params: self._forward(
                 server, "sampling", "sampling/createMessage", params

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bridge import events as ev
 from bridge.approval import Approver, Policy
+from bridge.fleet_types import ServerHandlers, ServerState
 from bridge.loop_types import LoopSettings, ToolMode
 from providers.types import ContentPart, Message, SystemMessage, TextPart, Usage, UserMessage
 
 if TYPE_CHECKING:
     from bridge.builtin_tools import HostToolset
-    from bridge.fleet import ServerHandlers
     from bridge.toolset import FleetToolset
     from config.schema import Config
     from providers.base import Provider
@@ -175,7 +175,6 @@ class Host:
 
         # First of all: the SDK import is the longest step; the rest overlaps it.
         self._sdk = asyncio.create_task(asyncio.to_thread(preload, self.spec))
-        from bridge.fleet import ServerHandlers
         from bridge.sampling import sampling_handler
 
         self.approver = approver
@@ -262,8 +261,6 @@ def fleet_problems(toolset: FleetToolset) -> list[str]:
 
     A server still starting is not a problem: it may come up before its first call.
     """
-    from bridge.fleet import ServerState
-
     live = (ServerState.UP, ServerState.STARTING)
     lines = [
         f"server {row.name!r} is not available: {row.last_error}"
