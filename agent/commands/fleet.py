@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bridge.toolset import FleetToolset
     from config.schema import Config
 
-__all__ = ["running_fleet"]
+__all__ = ["running_fleet", "warn_unlisted"]
 
 
 @asynccontextmanager
@@ -94,3 +94,11 @@ def _owners(fleet: Fleet, config: Config, qualified: str) -> list[str] | None:
             if entry is not None:
                 return [entry.server]
     return owners or None
+
+
+def warn_unlisted(errors: Mapping[str, str], what: str) -> None:
+    """On stderr, each server that could not list its ``what`` (prompts, resources) and why."""
+    for server, error in errors.items():
+        print(
+            clean(f"agent: server {server!r} could not list its {what}: {error}"), file=sys.stderr
+        )

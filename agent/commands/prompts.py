@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agent import interrupts
-from agent.commands.fleet import running_fleet
+from agent.commands.fleet import running_fleet, warn_unlisted
 from agent.errors import UsageError
 from agent.terminal import clean, dumps
 
@@ -43,10 +42,7 @@ async def _list(options: argparse.Namespace) -> int:
 
     async with running_fleet(load(options.config), wait_for_cached=True) as toolset:
         listing = await prompts.list_prompts(toolset.fleet)
-    for server, error in listing.errors.items():
-        print(
-            clean(f"agent: server {server!r} could not list its prompts: {error}"), file=sys.stderr
-        )
+    warn_unlisted(listing.errors, "prompts")
     if options.json:
         print(dumps([_prompt_json(p) for p in listing.prompts], indent=2))
         return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent import interrupts
-from agent.commands.fleet import running_fleet
+from agent.commands.fleet import running_fleet, warn_unlisted
 from agent.commands.prompts import parse_pairs
 from agent.errors import UsageError
 from agent.terminal import clean, dumps
@@ -34,11 +34,7 @@ async def _list(options: argparse.Namespace) -> int:
 
     async with running_fleet(load(options.config), wait_for_cached=True) as toolset:
         listing = await resources.list_resources(toolset.fleet)
-    for server, error in listing.errors.items():
-        print(
-            clean(f"agent: server {server!r} could not list its resources: {error}"),
-            file=sys.stderr,
-        )
+    warn_unlisted(listing.errors, "resources")
     if options.json:
         print(dumps(_listing_json(listing), indent=2))
         return 0
