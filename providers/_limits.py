@@ -28,6 +28,7 @@ __all__ = [
     "Limits",
     "cut_short",
     "malformed",
+    "once",
 ]
 
 T = TypeVar("T")
@@ -119,6 +120,11 @@ class Budget:
                 f"characters of arguments for one call of {name or 'a tool'!r} without "
                 "finishing them; the answer was stopped"
             )
+
+
+async def once(item: T) -> AsyncIterator[T]:
+    """One whole (unstreamed) response as a stream of one chunk, for the same reading code."""
+    yield item
 
 
 def cut_short(endpoint: Endpoint, what: str) -> ProviderResponseError:

@@ -11,7 +11,7 @@ import base64
 import json
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from config.errors import ConfigError
 from providers._common import env_key, images_of, new_call_id, result_text
@@ -25,7 +25,7 @@ from providers._errors import (
     translate,
     unreachable,
 )
-from providers._limits import Budget, Limits, cut_short, malformed
+from providers._limits import Budget, Limits, cut_short, malformed, once
 from providers._retry import RetryPolicy, retrying
 from providers.errors import ProviderError
 from providers.types import (
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_API_VERSION", "GeminiProvider"]
 
-T = TypeVar("T")
 
 DEFAULT_API_VERSION = "v1beta"
 _KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -277,7 +276,7 @@ class GeminiProvider:
                 whole = await budget.first(
                     models.generate_content(model=self.model, contents=contents, config=config)
                 )
-                chunks = _once(whole)
+                chunks = once(whole)
             async for chunk in chunks:
                 received += 1
                 if (meta := chunk.usage_metadata) is not None:
@@ -364,10 +363,6 @@ class GeminiProvider:
             if cls in table:
                 return table[cls](exc)
         return None
-
-
-async def _once(item: T) -> AsyncIterator[T]:
-    yield item
 
 
 def _failure(exc: Any) -> Failure:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from providers._common import env_key, images_of, new_call_id, result_text
 from providers._errors import Endpoint, Failure, boundary, timed_out, translate, unreachable
-from providers._limits import Budget, Limits, cut_short, malformed
+from providers._limits import Budget, Limits, cut_short, malformed, once
 from providers._retry import RetryPolicy, retrying
 from providers.errors import ProviderError
 from providers.types import (
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OllamaProvider"]
 
-T = TypeVar("T")
 
 _FINISH: dict[str, FinishReason] = {"stop": "stop", "length": "length"}
 _DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -179,7 +178,7 @@ class OllamaProvider:
             chunks = (
                 budget.chunks(cast("AsyncIterator[ChatResponse]", answer))
                 if body["stream"]
-                else _once(cast("ChatResponse", answer))
+                else once(cast("ChatResponse", answer))
             )
             async for chunk in chunks:
                 last = chunk
@@ -238,10 +237,6 @@ class OllamaProvider:
             if cls in table:
                 return table[cls](exc)
         return None
-
-
-async def _once(item: T) -> AsyncIterator[T]:
-    yield item
 
 
 def _failure(exc: Any) -> Failure:
