@@ -180,9 +180,9 @@ def _named(item: Any) -> bool:
 
 
 def _prefixes(fleet: Fleet) -> dict[str, str]:
-    """The servers' prefixes, as the tool catalog takes them (an empty one is no prefix)."""
+    """The servers' prefixes, as the tool catalog takes them (an empty one: no namespace)."""
     configs = {name: fleet.config(name) for name in fleet.names}
-    return {name: config.prefix for name, config in configs.items() if config.prefix}
+    return {name: config.prefix for name, config in configs.items() if config.prefix is not None}
 
 
 def _info(qualified: str, server: str, item: dict[str, Any]) -> PromptInfo:

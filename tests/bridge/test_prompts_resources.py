@@ -39,6 +39,14 @@ async def test_prompts_are_listed_under_qualified_names_with_their_arguments(npm
     assert [(a.name, a.required) for a in args.arguments] == [("city", True), ("state", False)]
 
 
+async def test_an_empty_prefix_keeps_prompt_names_as_it_keeps_tool_names(npm_server):
+    command = npm_server("mcp-server-everything")
+    configs = {"every": ServerConfig.model_validate({"command": command, "prefix": ""})}
+    async with Fleet(configs) as fleet:
+        listing = await list_prompts(fleet)
+    assert "simple-prompt" in {p.qualified for p in listing.prompts}
+
+
 async def test_a_prompt_without_arguments_and_one_with_them_render_as_user_messages(npm_server):
     async with everything(npm_server) as fleet:
         listing = await list_prompts(fleet)
