@@ -5,7 +5,7 @@
 template matches it); ``attachment_parts`` turns what was read into the parts of a user
 message: text inline, images to models that see them, the rest described in a line.
 ``expand_template`` fills an RFC 6570 template (``{var}``, ``{+var}``) from ``--arg``s.
-``Subscriptions`` (in ``bridge.subscriptions``) marks attached resources stale.
+``AttachedResources`` (in ``bridge.subscriptions``) marks attached resources stale.
 """
 
 from __future__ import annotations
