@@ -38,6 +38,7 @@ __all__ = [
     "SessionInfo",
     "decode_message",
     "encode_message",
+    "keep_partial",
     "list_sessions",
     "sessions_dir",
 ]
@@ -52,6 +53,21 @@ class CancelledAnswer(AssistantMessage):
     It is an ``AssistantMessage`` to the providers (the model sees what it had said); the
     chat marks it as cut short, on screen and in the session file.
     """
+
+
+def keep_partial(messages: list[Message], text: str) -> None:
+    """Record the answer a cancel cut short, marked as such, unless the loop already did.
+
+    The loop saves it only when the cancel lands inside the provider's stream; a cancel
+    that lands while the screen renders an event must not lose it either.
+    """
+    if not text:
+        return  # the cut turn had shown no text (it was cancelled in its calls)
+    last = messages[-1] if messages else None
+    if isinstance(last, AssistantMessage) and not last.tool_calls:
+        messages[-1] = CancelledAnswer(last.text)  # the loop's copy, now marked
+    else:
+        messages.append(CancelledAnswer(text))
 
 
 def sessions_dir(env: Mapping[str, str] | None = None) -> Path:

@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, WorkerState
 
-from agent.sessions import CancelledAnswer, SessionFile
+from agent.sessions import SessionFile, keep_partial
 from agent.terminal import clean
 from agent.tui.approval import ApprovalScreen
 from agent.tui.catalog import FleetCatalog, PromptInfo, ResourceInfo, tool_costs
@@ -354,7 +354,7 @@ class ChatApp(App[None]):
                     self.refresh_panel()
         except asyncio.CancelledError:
             await view.cancelled()
-            self._keep_partial(view.partial)
+            keep_partial(self.messages, view.partial)
             raise
         except HostError as exc:
             await view.close()
@@ -364,20 +364,6 @@ class ChatApp(App[None]):
             self.save_session()
             self.sub_title = self.model_label
             self.refresh_panel()
-
-    def _keep_partial(self, text: str) -> None:
-        """Record the answer a cancel cut short, marked as such, unless the loop already did.
-
-        The loop saves it only when the cancel lands inside the provider's stream; a cancel
-        that lands while the screen renders an event must not lose it either.
-        """
-        if not text:
-            return  # the cut turn had shown no text (it was cancelled in its calls)
-        last = self.messages[-1] if self.messages else None
-        if isinstance(last, AssistantMessage) and not last.tool_calls:
-            self.messages[-1] = CancelledAnswer(last.text)  # the loop's copy, now marked
-        else:
-            self.messages.append(CancelledAnswer(text))
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
