@@ -7,6 +7,7 @@ Kept in memory for the life of the fleet; ``agent servers --tools`` shows it and
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -80,6 +81,13 @@ class CallLog:
         record.calls += 1
         record.errors += 1
         record.refused += 1
+
+    def server_totals(self, server: str) -> tuple[int, float | None]:
+        """The calls that reached ``server`` and their median latency in ms (None: no call)."""
+        records = [record for (name, _), record in self._records.items() if name == server]
+        reached = sum(record.calls - record.cached - record.refused for record in records)
+        latencies = [seconds for record in records for seconds in record.latencies]
+        return reached, statistics.median(latencies) * 1000 if latencies else None
 
     def stats(self, tools: Iterable[tuple[str, str]] = ()) -> list[ToolStats]:
         """A row per tool called so far, plus a zero row for each of ``tools`` not called."""

@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import statistics
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,8 +43,6 @@ class _Server:
     tools: list[Tool] = field(default_factory=list)
     error: str | None = None
     restarts: int = 0
-    calls: int = 0
-    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=500))
     settled: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     transport: object = None  # the last transport opened, kept for its ``kind``
@@ -216,7 +212,7 @@ class Fleet:
             kind = server.config.kind
             if server.state is ServerState.UP:
                 kind = getattr(server.transport, "kind", kind)
-            latencies = list(server.latencies)
+            calls, median_ms = self.calllog.server_totals(name)
             rows.append(
                 ServerStatus(
                     name=name,
@@ -227,8 +223,8 @@ class Fleet:
                     server_version=info.version if info else None,
                     tool_count=len(server.tools) if server.state is ServerState.UP else 0,
                     last_error=server.error,
-                    calls=server.calls,
-                    median_ms=statistics.median(latencies) * 1000 if latencies else None,
+                    calls=calls,
+                    median_ms=median_ms,
                     restarts=server.restarts,
                     breaker=server.breaker.state if server.breaker else "closed",
                     cached_tools=server.cached is not None and server.starting,
@@ -280,7 +276,6 @@ class Fleet:
             if stored is not None:
                 self.calllog.cached(server, tool)
                 return stored
-        entry.calls += 1
         started = time.perf_counter()
         error = True
         try:
@@ -302,9 +297,7 @@ class Fleet:
                 entry.results.put(key, result)
             return result
         finally:
-            elapsed = time.perf_counter() - started
-            entry.latencies.append(elapsed)
-            self.calllog.finished(server, tool, elapsed, error=error)
+            self.calllog.finished(server, tool, time.perf_counter() - started, error=error)
 
     # -- supervision -----------------------------------------------------------------
 

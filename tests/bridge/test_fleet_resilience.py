@@ -59,6 +59,7 @@ async def test_a_failing_server_trips_its_breaker_and_calls_then_fail_at_once(tm
         assert "use another tool, or answer without this one" in refused.text
         (row,) = fleet.call_stats()
         assert (row.calls, row.errors, row.refused) == (4, 4, 1)
+        assert fleet.status()[0].calls == 3  # the refusal never reached the server
 
 
 async def test_timeouts_trip_the_breaker_too(tmp_path):
@@ -118,6 +119,8 @@ async def test_results_of_read_only_idempotent_tools_are_reused_within_the_ttl(t
         assert (await fleet.call("s", "half", {})).text == "call 6 {}"
         stats = {row.tool: row for row in fleet.call_stats()}
         assert (stats["lookup"].calls, stats["lookup"].cached) == (3, 1)
+        (status,) = fleet.status()
+        assert status.calls == 6 and status.median_ms is not None  # the cached one is not
 
 
 async def test_without_the_cache_key_results_are_never_reused(tmp_path):
