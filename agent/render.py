@@ -63,7 +63,7 @@ class TextRenderer:
             case ev.SamplingFinished(server=server, outcome=outcome, model=model, usage=usage):
                 tokens = f", {usage.input_tokens}+{usage.output_tokens} tokens" if usage else ""
                 what = f"answered by {model}{tokens}" if outcome == "allowed" else "refused"
-                self._note(clean(f"agent: sampling request from {server}: {what}"))
+                self._note(f"agent: sampling request from {server}: {what}")
             case ev.ToolsLoaded(query=query, names=names, visible=visible, total=total):
                 loaded = ", ".join(names) or "nothing"
                 self._note(
