@@ -14,11 +14,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bridge.approval import Policy
+from bridge.catalog_cache import tool_to_wire
 from bridge.errors import MCPError, RemoteError
 from bridge.fleet_types import ServerHandlers
 from bridge.mcp.jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RequestHandler
 from bridge.mcp.server import Peer
-from bridge.mcp.types import Progress, Tool
+from bridge.mcp.types import Progress
 
 if TYPE_CHECKING:
     from bridge.toolset import FleetToolset
@@ -108,7 +109,7 @@ class Gateway:
         for entry in self._toolset().entries():
             if self.policy.verdict(entry.qualified) == "deny":
                 continue
-            wire = _wire(entry.tool)
+            wire = tool_to_wire(entry.tool)
             wire["name"] = entry.qualified
             tools.append(wire)
         return {"tools": tools}
@@ -208,19 +209,6 @@ class Gateway:
 
 
 _REVISION_KEYS = frozenset({"resultType", "ttlMs", "cacheScope"})
-
-
-def _wire(tool: Tool) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": tool.name, "inputSchema": tool.input_schema}
-    if tool.description:
-        data["description"] = tool.description
-    if tool.title:
-        data["title"] = tool.title
-    if tool.output_schema is not None:
-        data["outputSchema"] = tool.output_schema
-    if tool.annotations:
-        data["annotations"] = tool.annotations
-    return data
 
 
 def _error(message: str) -> dict[str, Any]:
