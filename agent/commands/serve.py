@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from bridge.mcp.server_http import HTTPLimits
     from config.schema import Config
 
-__all__ = ["listen", "parse_address", "request_logger", "run_serve"]
+__all__ = ["LOOPBACK", "listen", "parse_address", "request_logger", "run_serve"]
 
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")  # the hosts that may listen without a token
 
 
 def run_serve(options: argparse.Namespace) -> int:
@@ -33,7 +33,7 @@ def run_serve(options: argparse.Namespace) -> int:
     http = parse_address(options.http, "--http") if options.http else None
     ws = parse_address(options.ws, "--ws") if options.ws else None
     for address in (http, ws):
-        if address is not None and address[0] not in _LOOPBACK and not config.serve.tokens:
+        if address is not None and address[0] not in LOOPBACK and not config.serve.tokens:
             raise UsageError(
                 f"agent serve listens on {address[0]} without a token; add `serve: tokens:` "
                 "(e.g. ${AGENT_SERVE_TOKEN}) to the config, or listen on 127.0.0.1"

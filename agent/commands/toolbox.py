@@ -13,13 +13,13 @@ def run_toolbox(options: argparse.Namespace) -> int:
         serve_stdio()
         return 0
     from agent import interrupts
-    from agent.commands.serve import listen, parse_address, request_logger
+    from agent.commands.serve import LOOPBACK, listen, parse_address, request_logger
     from agent.toolbox import toolbox_server
     from bridge.mcp.server import MCPServer
     from bridge.mcp.server_http import HTTPLimits
 
     http = parse_address(address, "--http")
-    if http[0] not in ("127.0.0.1", "localhost", "::1"):
+    if http[0] not in LOOPBACK:
         from agent.errors import UsageError
 
         raise UsageError("the toolbox serves HTTP on loopback only (it asks for no token)")
