@@ -319,11 +319,11 @@ class ServerConfig(_Model):
     cache: ResultCachePolicy | None = None
     """None (the default) caches no results."""
     auth: OAuthConfig | None = None
+    """OAuth settings for a ``url`` server (every remote server may answer 401 anyway)."""
     tls_verify: bool = True
     protocol: Literal[
         "auto", "2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"
     ] = "auto"
-    """OAuth settings for a ``url`` server (every remote server may answer 401 anyway)."""
 
     @property
     def kind(self) -> Literal["stdio", "http", "sse", "auto", "websocket"]:
