@@ -42,6 +42,16 @@ def _text(content: Any) -> str:
     )
 
 
+def _max_tokens(value: Any) -> int | None:
+    """A server's ``maxTokens`` when it is a positive int; anything else is not passed on."""
+    return value if type(value) is int and value > 0 else None
+
+
+def _temperature(value: Any) -> float | None:
+    """A server's ``temperature`` when it is a number, not negative; else not passed on."""
+    return float(value) if type(value) in (int, float) and value >= 0 else None
+
+
 def _messages(params: dict[str, Any]) -> list[Message]:
     messages: list[Message] = []
     if params.get("systemPrompt"):
@@ -81,8 +91,8 @@ def sampling_handler(
         model = await provider()
         chat = ChatRequest(
             messages=_messages(params),
-            max_tokens=params.get("maxTokens"),
-            temperature=params.get("temperature"),
+            max_tokens=_max_tokens(params.get("maxTokens")),
+            temperature=_temperature(params.get("temperature")),
         )
         pieces: list[str] = []
         usage: Usage | None = None

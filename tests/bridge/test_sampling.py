@@ -149,3 +149,18 @@ async def test_an_answered_sampling_request_is_reported_with_model_and_usage():
 async def test_a_refused_sampling_request_is_reported_as_denied():
     events = await reported(Policy(sampling="ask"))
     assert events == [SamplingFinished("srv", "denied")]
+
+
+async def test_a_servers_max_tokens_and_temperature_of_the_wrong_type_are_not_passed_on():
+    provider = ScriptedProvider([Turn("a"), Turn("b")])
+
+    async def get_provider():
+        return provider
+
+    handle = sampling_handler(get_provider, Policy(sampling="allow"), None)
+    message = {"role": "user", "content": {"type": "text", "text": "hi"}}
+    await handle("srv", {"messages": [message], "maxTokens": "lots", "temperature": True})
+    await handle("srv", {"messages": [message], "maxTokens": 64, "temperature": 0.5})
+    bad, good = provider.requests
+    assert (bad.max_tokens, bad.temperature) == (None, None)
+    assert (good.max_tokens, good.temperature) == (64, 0.5)
