@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from bridge.mcp.negotiation import META_VERSION
 from bridge.mcp.transport import ParamHeaderMaps
 from bridge.mcp.types import Tool
 
@@ -36,7 +37,6 @@ MCP_METHOD = "Mcp-Method"
 MCP_NAME = "Mcp-Name"
 PARAM_PREFIX = "Mcp-Param-"
 ANNOTATION = "x-mcp-header"
-VERSION_META = "io.modelcontextprotocol/protocolVersion"
 
 # The params field each routed method names its target by.
 _NAMED_BY = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
@@ -76,8 +76,8 @@ def standard_headers(message: Mapping[str, Any]) -> dict[str, str]:
     if field is not None and isinstance(params.get(field), str):
         headers[MCP_NAME] = encode_value(params[field])
     meta = params.get("_meta")
-    if isinstance(meta, Mapping) and isinstance(meta.get(VERSION_META), str):
-        headers[PROTOCOL_VERSION] = meta[VERSION_META]
+    if isinstance(meta, Mapping) and isinstance(meta.get(META_VERSION), str):
+        headers[PROTOCOL_VERSION] = meta[META_VERSION]
     return headers
 
 

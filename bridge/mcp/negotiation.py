@@ -12,6 +12,10 @@ from bridge.mcp.types import ServerInfo
 
 __all__ = [
     "HANDSHAKE_VERSIONS",
+    "META_CAPABILITIES",
+    "META_CLIENT",
+    "META_LOG_LEVEL",
+    "META_VERSION",
     "MODERN_VERSION",
     "MODERN_VERSIONS",
     "UNSUPPORTED_VERSION",
@@ -28,6 +32,12 @@ HANDSHAKE_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
 """The ``initialize`` family, newest first."""
 UNSUPPORTED_VERSION = -32022
 SERVER_INFO_META = "io.modelcontextprotocol/serverInfo"
+
+# The _meta envelope of every 2026-07-28 request.
+META_VERSION = "io.modelcontextprotocol/protocolVersion"
+META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
+META_CLIENT = "io.modelcontextprotocol/clientInfo"
+META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
 
 
 def _supported(exc: RemoteError) -> list[str] | None:

@@ -13,17 +13,21 @@ from typing import Any, Protocol
 
 from bridge.errors import RemoteError
 from bridge.mcp.jsonrpc import INVALID_PARAMS, Connection, RequestHandler
-from bridge.mcp.negotiation import HANDSHAKE_VERSIONS, MODERN_VERSION, UNSUPPORTED_VERSION
+from bridge.mcp.negotiation import (
+    HANDSHAKE_VERSIONS,
+    META_CAPABILITIES,
+    META_CLIENT,
+    META_LOG_LEVEL,
+    META_VERSION,
+    MODERN_VERSION,
+    UNSUPPORTED_VERSION,
+)
 from bridge.mcp.transport import Transport
 
 __all__ = ["App", "MCPServer", "Peer", "Report"]
 
 log = logging.getLogger(__name__)
 
-_META_VERSION = "io.modelcontextprotocol/protocolVersion"
-_META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
-_META_CLIENT = "io.modelcontextprotocol/clientInfo"
-_META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
 _CACHEABLE = frozenset(
     {"server/discover", "tools/list", "prompts/list", "resources/list", "resources/read"}
     | {"resources/templates/list"}
@@ -92,9 +96,9 @@ class Peer:
     def absorb(self, params: dict[str, Any]) -> None:
         """Read a stateless request's ``_meta`` envelope (version, capabilities, log level)."""
         meta = params.get("_meta")
-        if not isinstance(meta, dict) or _META_VERSION not in meta:
+        if not isinstance(meta, dict) or META_VERSION not in meta:
             return
-        version = meta[_META_VERSION]
+        version = meta[META_VERSION]
         if version != MODERN_VERSION:
             raise RemoteError(
                 UNSUPPORTED_VERSION,
@@ -103,12 +107,12 @@ class Peer:
             )
         self.stateless = True
         self.protocol_version = version
-        if isinstance(meta.get(_META_CAPABILITIES), dict):
-            self.capabilities = meta[_META_CAPABILITIES]
-        if isinstance(meta.get(_META_CLIENT), dict):
-            self.client_info = meta[_META_CLIENT]
-        if meta.get(_META_LOG_LEVEL) in _LEVELS:
-            self.log_level = meta[_META_LOG_LEVEL]
+        if isinstance(meta.get(META_CAPABILITIES), dict):
+            self.capabilities = meta[META_CAPABILITIES]
+        if isinstance(meta.get(META_CLIENT), dict):
+            self.client_info = meta[META_CLIENT]
+        if meta.get(META_LOG_LEVEL) in _LEVELS:
+            self.log_level = meta[META_LOG_LEVEL]
 
 
 class App(Protocol):

@@ -24,6 +24,7 @@ import h11
 
 from bridge.errors import ConnectionClosedError
 from bridge.mcp.jsonrpc import current_request_id
+from bridge.mcp.negotiation import META_VERSION
 from bridge.mcp.server import MCPServer, Peer
 from bridge.mcp.transport import Message, TransportFailure
 
@@ -488,7 +489,7 @@ def _enveloped(message: Message) -> bool:
     params = message.get("params")
     meta = params.get("_meta") if isinstance(params, dict) else None
     return message.get("method") == "server/discover" or (
-        isinstance(meta, dict) and "io.modelcontextprotocol/protocolVersion" in meta
+        isinstance(meta, dict) and META_VERSION in meta
     )
 
 

@@ -17,6 +17,10 @@ from bridge.mcp.jsonrpc import Connection, RequestHandler
 from bridge.mcp.methods import SessionMethods
 from bridge.mcp.negotiation import (
     HANDSHAKE_VERSIONS,
+    META_CAPABILITIES,
+    META_CLIENT,
+    META_LOG_LEVEL,
+    META_VERSION,
     MODERN_VERSION,
     MODERN_VERSIONS,
     mutual_modern_version,
@@ -49,12 +53,6 @@ Short, because some legacy stdio servers never answer a method they do not know,
 every start would pay it. A stateless server too slow for it is still served: the SDKs
 that speak 2026-07-28 speak the handshake family too, and one that speaks only 2026-07-28
 answers ``initialize`` with -32022, which sends the session back to ``server/discover``."""
-
-# The _meta envelope of every 2026-07-28 request.
-META_VERSION = "io.modelcontextprotocol/protocolVersion"
-META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
-META_CLIENT = "io.modelcontextprotocol/clientInfo"
-META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
 
 # Methods without effects: repeated after the server lost its session instead of failed.
 SAFE_TO_REPEAT = frozenset(
