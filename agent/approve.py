@@ -10,7 +10,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from agent.render import sanitize
+from agent.terminal import sanitize
 from bridge.approval import ApprovalRequest, Approver, Decision, Policy
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from agent import interrupts
-from agent.render import sanitize
 from agent.sessions import SessionFile, list_sessions, sessions_dir
+from agent.terminal import sanitize
 
 __all__ = ["LATEST", "chat_command", "sessions_command"]
 
