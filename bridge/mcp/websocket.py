@@ -145,18 +145,35 @@ async def serve_websocket(server: MCPServer, host: str, port: int, limits: HTTPL
 
     from bridge.mcp.server_http import Refused, check_origin, client_key
 
-    def admit(socket: ServerConnection, request: Request) -> Response | None:
+    connected: dict[str, int] = {}  # open sockets per client, bounded as HTTP bounds requests
+
+    def key(socket: ServerConnection, request: Request) -> str:
         headers = {k.lower(): v for k, v in request.headers.raw_items()}
         address = socket.remote_address[0] if socket.remote_address else "?"
+        check_origin(headers, limits)
+        return client_key(headers, limits, str(address))
+
+    def admit(socket: ServerConnection, request: Request) -> Response | None:
         try:
-            check_origin(headers, limits)
-            client_key(headers, limits, str(address))
+            key(socket, request)
         except Refused as refused:
             return socket.respond(refused.status, f"{refused}\n")
         return None
 
     async def handle(socket: ServerConnection) -> None:
-        await server.serve(WebSocketServerTransport(socket))
+        # Counted here, not in admit: a handshake that fails after admit never gets here.
+        assert socket.request is not None
+        client = key(socket, socket.request)
+        if connected.get(client, 0) >= limits.max_concurrent:
+            await socket.close(1013, "too many concurrent connections from this client")
+            return
+        connected[client] = connected.get(client, 0) + 1
+        try:
+            await server.serve(WebSocketServerTransport(socket))
+        finally:
+            connected[client] -= 1
+            if not connected[client]:
+                del connected[client]
 
     return await serve(
         handle,

@@ -1,0 +1,58 @@
+"""The WebSocket server side: the per-client bound HTTP applies holds for sockets too."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bridge.errors import MCPError
+from bridge.mcp import ClientSession
+from bridge.mcp.server import MCPServer, Peer
+from bridge.mcp.server_http import HTTPLimits
+from bridge.mcp.websocket import WebSocketTransport, serve_websocket
+
+
+class _Empty:
+    name = "empty"
+    version = "0"
+    instructions = ""
+
+    def capabilities(self) -> dict[str, Any]:
+        return {}
+
+    def handlers(self, peer: Peer) -> dict[str, Any]:
+        return {}
+
+    def attach(self, peer: Peer) -> None:
+        pass
+
+    def detach(self, peer: Peer) -> None:
+        pass
+
+
+async def test_a_client_past_its_concurrent_limit_is_turned_away_until_one_closes():
+    listener = await serve_websocket(
+        MCPServer(_Empty()), "127.0.0.1", 0, HTTPLimits(max_concurrent=1)
+    )
+    port = listener.sockets[0].getsockname()[1]
+    url = f"ws://127.0.0.1:{port}/"
+
+    def session(name: str) -> ClientSession:
+        return ClientSession(WebSocketTransport(url, name=name), name=name)
+
+    try:
+        async with asyncio.timeout(10):
+            first = session("first")
+            await first.open(timeout=5)
+            second = session("second")
+            with pytest.raises(MCPError):
+                await second.open(timeout=5)
+            await first.aclose()
+            third = session("third")
+            await third.open(timeout=5)
+            await third.aclose()
+    finally:
+        listener.close()
+        await listener.wait_closed()
