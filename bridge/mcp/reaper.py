@@ -102,20 +102,16 @@ def _reap_children() -> None:
 def wait_ended(processes: list[Process], seconds: float) -> list[Process]:
     """Wait up to ``seconds`` for killed processes to end, without reaping anyone (asyncio
     reaps its own children); those still running. Blocks: call it in a thread."""
-    deadline = time.monotonic() + seconds
-    while True:
-        left = [p for p in processes if _alive(p)]
-        remaining = deadline - time.monotonic()
-        if not left or remaining <= 0:
-            return left
-        _wait_for_exit(left[0], min(remaining, 0.05))
+    return _wait_gone(processes, seconds, reap=False)
 
 
-def _wait_gone(processes: list[Process], seconds: float) -> list[Process]:
-    """Wait up to ``seconds`` for the processes to end; those still alive."""
+def _wait_gone(processes: list[Process], seconds: float, *, reap: bool = True) -> list[Process]:
+    """Wait up to ``seconds`` for the processes to end, reaping ours when ``reap``; those
+    still alive."""
     deadline = time.monotonic() + seconds
     while True:
-        _reap_children()
+        if reap:
+            _reap_children()
         left = [p for p in processes if _alive(p)]
         remaining = deadline - time.monotonic()
         if not left or remaining <= 0:
