@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 FALLBACK_STATUSES = frozenset({400, 404, 405})
 MAX_RESUMES = 5
+MAX_BODY = 32 * 1024 * 1024  # a JSON answer or error body; a WebSocket frame has the same cap
 DEFAULT_RETRY_MS = 1000
 DRAIN_SECONDS = 5.0  # how long the rest of an answered stream is read before it is dropped
 
@@ -224,7 +225,7 @@ class StreamableHTTPTransport:
         handed_off = False
         try:
             if response.status_code >= 400:
-                body = (await response.aread()).decode("utf-8", "replace")
+                body = (await _read_body(response, self.name)).decode("utf-8", "replace")
                 if method == "initialize" and self.legacy_fallback:
                     if response.status_code in FALLBACK_STATUSES:
                         raise _Fallback
@@ -259,7 +260,7 @@ class StreamableHTTPTransport:
         """
         content_type = response.headers.get("content-type", "")
         if content_type.startswith("application/json"):
-            data = json.loads(await response.aread())
+            data = json.loads(await _read_body(response, self.name))
             for item in data if isinstance(data, list) else [data]:
                 if isinstance(item, dict) and item.get("id") == request_id and "method" not in item:
                     return item, (None, DEFAULT_RETRY_MS), False
@@ -332,7 +333,7 @@ class StreamableHTTPTransport:
             headers["Last-Event-ID"] = last_id
             async with self._client.stream("GET", self.url, headers=headers) as response:
                 if response.status_code >= 400:
-                    body = (await response.aread()).decode("utf-8", "replace")
+                    body = (await _read_body(response, self.name)).decode("utf-8", "replace")
                     raise _http_error(self.name, response.status_code, body)
                 events = parse_events(response.aiter_lines())
                 answer, (new_id, retry) = await self._read_stream(events, request_id)
@@ -413,6 +414,21 @@ class StreamableHTTPTransport:
             await self._legacy.send(initialize)
         except MCPError as exc:
             self._inbox.put_nowait(TransportFailure(initialize["id"], exc))
+
+
+async def _read_body(response: httpx.Response, name: str) -> bytes:
+    """A response body, up to ``MAX_BODY``: a server cannot make us hold an endless one."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ProtocolError(
+                f"server {name!r} sent a response body over {MAX_BODY // 2**20} MiB; "
+                "the request failed"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _error_answer(body: str, request_id: Any) -> Message | None:

@@ -7,7 +7,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -172,3 +172,22 @@ async def test_an_unreachable_url_fails_the_start_with_its_address():
     session = ClientSession(StreamableHTTPTransport(f"http://127.0.0.1:{port}/mcp"), name="gone")
     with pytest.raises(Exception, match=f"127.0.0.1:{port}"):
         await session.open(timeout=10)
+
+
+async def test_a_response_body_past_the_cap_fails_the_request_instead_of_filling_memory(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    import httpx
+
+    from bridge.errors import ProtocolError
+    from bridge.mcp import http
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            yield b"x" * 1024
+
+    monkeypatch.setattr(http, "MAX_BODY", 64 * 1024)
+    small = httpx.Response(200, content=b'{"ok": true}')
+    assert await http._read_body(small, "fake") == b'{"ok": true}'
+    with pytest.raises(ProtocolError, match="over"):
+        await http._read_body(httpx.Response(200, content=endless()), "fake")
