@@ -82,7 +82,8 @@ async def run(
         async for event in _run_calls(toolset, messages, assistant, settings, state, policy,
                                       approver, failures):  # fmt: skip
             yield event
-    yield ev.Notice(f"stopped after {settings.max_turns} turns without a final answer")
+    turns = "1 turn" if settings.max_turns == 1 else f"{settings.max_turns} turns"
+    yield ev.Notice(f"stopped after {turns} without a final answer")
     yield ev.RunFinished("max_turns", "".join(answer), settings.max_turns, state.usage)
 
 
