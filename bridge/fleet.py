@@ -21,7 +21,7 @@ from bridge.breaker import Breaker
 from bridge.calllog import CallLog, ToolStats
 from bridge.catalog_cache import CachedCatalog, CatalogCache, catalog_change
 from bridge.errors import ConnectionClosedError, MCPError, ServerStartError
-from bridge.fleet_types import Handler, ServerHandlers, ServerState, ServerStatus
+from bridge.fleet_types import RELAYED, Handler, Notified, ServerHandlers, ServerState, ServerStatus
 from bridge.mcp import CallResult, ClientSession, ProgressCallback, Tool
 from bridge.result_cache import ResultCache, cacheable
 from bridge.transports import make_transport
@@ -391,11 +391,11 @@ class Fleet:
                 server.results.clear()  # the tools changed: their old results may not hold
             self._changed()
 
-        roots = _roots_handler(config.roots) if config.roots else None
+        roots = _roots_handler(config.roots) if config.roots else _bind(self.handlers.roots, name)
         sampling = _bind(self.handlers.sampling, name)
         elicitation = _bind(self.handlers.elicitation, name)
         server.transport = transport = make_transport(name, config)
-        return ClientSession(
+        session = ClientSession(
             transport,
             name=name,
             client_version=self.client_version,
@@ -405,6 +405,9 @@ class Fleet:
             on_tools_changed=tools_changed,
             protocol=config.protocol,
         )
+        if self.handlers.notified is not None:
+            _relay(session, name, self.handlers.notified)
+        return session
 
     def _remember_catalog(self, server: _Server, session: ClientSession) -> None:
         """Compare what the server lists with the cache: report a difference, save the truth."""
@@ -446,6 +449,20 @@ def _bind(handler: Handler | None, name: str) -> Any:
         return dict(result)
 
     return bound
+
+
+def _relay(session: ClientSession, name: str, notified: Notified) -> None:
+    """Let ``notified`` hear the session's ``RELAYED`` notifications, after its own handlers."""
+    handlers = session.connection.notification_handlers
+    for method in RELAYED:
+        own = handlers.get(method)
+
+        def relayed(params: dict[str, Any], method: str = method, own: Any = own) -> None:
+            if own is not None:
+                own(params)
+            notified(name, method, params)
+
+        handlers[method] = relayed
 
 
 def _roots_handler(roots: tuple[str, ...]) -> Any:

@@ -11,9 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Handler", "ServerHandlers", "ServerState", "ServerStatus"]
+__all__ = ["RELAYED", "Handler", "Notified", "ServerHandlers", "ServerState", "ServerStatus"]
 
 Handler = Callable[[str, dict[str, Any]], Any]
+Notified = Callable[[str, str, dict[str, Any]], None]
+"""Hears a server's notification: (server, method, params)."""
+
+RELAYED = (
+    "notifications/message",
+    "notifications/prompts/list_changed",
+    "notifications/resources/list_changed",
+    "notifications/resources/updated",
+)
+"""The servers' notifications a front end may hear through ``ServerHandlers.notified``."""
 
 
 class ServerState(enum.StrEnum):
@@ -30,6 +40,10 @@ class ServerHandlers:
 
     sampling: Handler | None = None
     elicitation: Handler | None = None
+    roots: Handler | None = None
+    """Asked for the roots of a server whose config names none (a config's ``roots`` win)."""
+    notified: Notified | None = None
+    """Hears each server's notifications of the ``RELAYED`` methods."""
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ class PromptInfo:
     title: str | None
     description: str
     arguments: tuple[PromptArgument, ...] = ()
+    wire: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The item as the server listed it (``agent serve`` passes it on, renamed)."""
 
     def missing(self, given: Mapping[str, str]) -> list[str]:
         """The required arguments ``given`` lacks."""
@@ -200,4 +202,5 @@ def _info(qualified: str, server: str, item: dict[str, Any]) -> PromptInfo:
         title if isinstance(title, str) else None,
         str(item.get("description") or ""),
         arguments,
+        item,
     )

@@ -60,6 +60,8 @@ class ResourceInfo:
     description: str = ""
     mime_type: str | None = None
     size: int | None = None
+    wire: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The item as the server listed it (``agent serve`` passes it on)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,8 @@ class TemplateInfo:
     title: str | None = None
     description: str = ""
     mime_type: str | None = None
+    wire: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The item as the server listed it (``agent serve`` passes it on)."""
 
     @property
     def variables(self) -> list[str]:
@@ -274,6 +278,7 @@ def _resource(server: str, item: dict[str, Any]) -> ResourceInfo:
         _text(item, "description") or "",
         _text(item, "mimeType"),
         size if isinstance(size, int) and not isinstance(size, bool) else None,
+        item,
     )
 
 
@@ -285,6 +290,7 @@ def _template(server: str, item: dict[str, Any]) -> TemplateInfo:
         _text(item, "title"),
         _text(item, "description") or "",
         _text(item, "mimeType"),
+        item,
     )
 
 

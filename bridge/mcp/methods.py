@@ -135,6 +135,10 @@ class SessionMethods:
         """Ask to be told of changes to ``uri`` (see ``on_resource_updated``)."""
         await self.request("resources/subscribe", {"uri": uri})
 
+    async def unsubscribe_resource(self, uri: str) -> None:
+        """Stop being told of changes to ``uri``."""
+        await self.request("resources/unsubscribe", {"uri": uri})
+
     def on_resource_updated(self, callback: Callable[[str], None]) -> None:
         """Hear the URI of each ``notifications/resources/updated`` the server sends."""
 
