@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
 from bridge.mcp.headers import PROTOCOL_VERSION, param_headers, standard_headers
-from bridge.mcp.sse import Event, parse_events
+from bridge.mcp.sse import Event, EventTooLarge, read_events
 from bridge.mcp.transport import Message, ParamHeaderMaps, SessionLostError, TransportFailure
 from config.secrets import mask
 
@@ -267,7 +267,7 @@ class StreamableHTTPTransport:
                 self._inbox.put_nowait(item)
             raise ProtocolError(f"server {self.name!r} answered with JSON that is not the response")
         if content_type.startswith("text/event-stream"):
-            events = parse_events(response.aiter_lines())
+            events = read_events(response.aiter_bytes(), name=self.name)
             answer, resume = await self._read_stream(events, request_id)
             if answer is None:
                 return None, resume, False
@@ -335,7 +335,7 @@ class StreamableHTTPTransport:
                 if response.status_code >= 400:
                     body = (await _read_body(response, self.name)).decode("utf-8", "replace")
                     raise _http_error(self.name, response.status_code, body)
-                events = parse_events(response.aiter_lines())
+                events = read_events(response.aiter_bytes(), name=self.name)
                 answer, (new_id, retry) = await self._read_stream(events, request_id)
             if answer is not None:
                 return answer
@@ -387,7 +387,7 @@ class StreamableHTTPTransport:
                             "server %r has no GET stream (%d)", self.name, response.status_code
                         )
                         return
-                    async for event in parse_events(response.aiter_lines()):
+                    async for event in read_events(response.aiter_bytes(), name=self.name):
                         last_id = event.id or last_id
                         retry = event.retry if event.retry is not None else retry
                         if event.data:
@@ -396,6 +396,9 @@ class StreamableHTTPTransport:
                                 self._inbox.put_nowait(json.loads(event.data))
             except httpx.HTTPError as exc:
                 log.debug("server %r: GET stream dropped: %s", self.name, exc)
+            except EventTooLarge as exc:
+                log.warning("%s; no longer listening for its messages", exc)
+                return
             quiet_drops = 0 if got_any else quiet_drops + 1
             await asyncio.sleep(retry / 1000)  # reconnection delay the server asked for
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from bridge.errors import ConnectionClosedError, MCPError, ServerStartError
-from bridge.mcp.sse import parse_events
+from bridge.mcp.sse import EventTooLarge, read_events
 from bridge.mcp.transport import Message, TransportFailure
 from config.secrets import mask
 
@@ -123,11 +123,13 @@ class LegacySSETransport:
                 if response.status_code >= 400:
                     self._end = f"HTTP {response.status_code} on the SSE stream"
                     return
-                async for event in parse_events(response.aiter_lines()):
+                async for event in read_events(response.aiter_bytes(), name=self.name):
                     self._dispatch(event.event, event.data)
             self._end = "the server closed the SSE stream"
         except httpx.HTTPError as exc:
             self._end = str(exc) or type(exc).__name__
+        except EventTooLarge as exc:
+            self._end = str(exc)
         finally:
             self._ready.set()
             if self.endpoint is not None:
