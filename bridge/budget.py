@@ -31,6 +31,7 @@ __all__ = [
     "ToolBudget",
     "context_window",
     "dialect_of",
+    "estimate_by_server",
     "estimate_tokens",
     "measure",
     "spec_json",
@@ -141,15 +142,28 @@ def estimate_tokens(specs: Iterable[ToolSpec], dialect: str) -> int:
     return sum(math.ceil(len(spec_json(spec, dialect)) / CHARS_PER_TOKEN) for spec in specs)
 
 
+def estimate_by_server(toolset: FleetToolset, dialect: str) -> dict[str, int]:
+    """Each server's tool definitions in ``dialect``, in estimated tokens (no I/O)."""
+    return {
+        name: estimate_tokens(specs, dialect)
+        for name, specs in _specs_by_server(toolset, dialect).items()
+    }
+
+
+def _specs_by_server(toolset: FleetToolset, dialect: str) -> dict[str, list[ToolSpec]]:
+    by_server: dict[str, list[ToolSpec]] = {}
+    for entry in toolset.entries():
+        by_server.setdefault(entry.server, []).extend(toolset.specs(dialect, entry.qualified))
+    return by_server
+
+
 async def tool_budget(
     toolset: FleetToolset, config: Config, model: str, counter: Counter | None = None
 ) -> ToolBudget:
     """The budget of ``toolset``'s tools for ``model``; ``counter`` (a provider's token
     counter) replaces the estimate when given."""
     dialect = dialect_of(model)
-    by_server: dict[str, list[ToolSpec]] = {}
-    for entry in toolset.entries():
-        by_server.setdefault(entry.server, []).extend(toolset.specs(dialect, entry.qualified))
+    by_server = _specs_by_server(toolset, dialect)
     context = config.agent.context
     window = context_window(model, context.window)
     if counter is None:

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerError, WorkerFailed, W
 from agent.sessions import SessionFile, keep_partial
 from agent.terminal import clean
 from agent.tui.approval import ApprovalScreen
-from agent.tui.catalog import FleetCatalog, PromptInfo, ResourceInfo, tool_costs
+from agent.tui.catalog import FleetCatalog, PromptInfo, ResourceInfo
 from agent.tui.chips import AttachmentBar, Chip, ChipRow
 from agent.tui.completion import SlashSuggester
 from agent.tui.composer import Composer
@@ -46,6 +46,7 @@ from agent.tui.transcript import Transcript
 from agent.tui.turn import TurnView
 from bridge import events as ev
 from bridge.approval import ApprovalRequest, Decision, Policy
+from bridge.budget import estimate_by_server
 from bridge.fleet import ServerHandlers
 from config.errors import HostError
 from providers.types import AssistantMessage, Message, SystemMessage, Usage, UserMessage
@@ -194,7 +195,7 @@ class ChatApp(App[None]):
         dialect = self.provider.capabilities.dialect if self.provider is not None else "openai"
         key = (dialect, tuple((r.name, r.state, r.tool_count) for r in rows))
         if self._costs[0] != key:
-            self._costs = (key, tool_costs(toolset, dialect))
+            self._costs = (key, estimate_by_server(toolset, dialect))
         return self._costs[1]
 
     def _refresh_resources(self) -> None:

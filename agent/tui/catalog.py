@@ -14,16 +14,14 @@ from typing import TYPE_CHECKING
 
 from bridge import prompts as bridge_prompts
 from bridge import resources as bridge_resources
-from bridge.budget import estimate_tokens
 from bridge.errors import MCPError
 from bridge.prompts import PromptArgument, PromptInfo
 from bridge.subscriptions import AttachedResources
 from config.errors import HostError
-from providers.types import ContentPart, Message, TextPart, ToolSpec, UserMessage
+from providers.types import ContentPart, Message, TextPart, UserMessage
 
 if TYPE_CHECKING:
     from bridge.fleet import Fleet
-    from bridge.toolset import FleetToolset
 
 __all__ = [
     "Attachment",
@@ -31,7 +29,6 @@ __all__ = [
     "PromptArgument",
     "PromptInfo",
     "ResourceInfo",
-    "tool_costs",
 ]
 
 log = logging.getLogger(__name__)
@@ -135,12 +132,3 @@ class FleetCatalog:
             except HostError as exc:  # the message goes without it, and the person is told
                 problems.append(f"cannot attach {resource.ref}: {exc}")
         return UserMessage(tuple(parts)), problems
-
-
-def tool_costs(toolset: FleetToolset, dialect: str) -> dict[str, int]:
-    """Each server's tool definitions in tokens: the bridge's documented estimate (their JSON
-    in ``dialect``, four characters a token), the figure ``agent tools`` shows too."""
-    specs: dict[str, list[ToolSpec]] = {}
-    for spec in toolset.specs(dialect):
-        specs.setdefault(toolset.server_of(spec.name) or "?", []).append(spec)
-    return {server: estimate_tokens(found, dialect) for server, found in specs.items()}
