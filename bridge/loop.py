@@ -193,9 +193,11 @@ async def _run_calls(
     """Run the calls of one turn (concurrently unless ``parallel_tool_calls`` is off).
 
     Each call's ``ToolCallFinished`` comes as it ends (a front end shows a finished call as
-    finished while its sibling runs); results go into history in the model's order.
+    finished while its sibling runs); results go into history in the model's order. A call
+    is dispatched only once its ``ToolCallStarted`` has been taken by the front end, so a
+    run cancelled at any point has reported every call that reached a server.
     """
-    queue: asyncio.Queue[ev.Event] = asyncio.Queue()
+    queue: _Events = asyncio.Queue()
     images = state.capabilities.images and not state.text_mode
     finished: dict[str, _Outcome] = {}
 
@@ -204,7 +206,7 @@ async def _run_calls(
             toolset, call, settings, policy, approver, failures, queue, images
         )
         finished[call.id] = outcome
-        queue.put_nowait(outcome.event)
+        queue.put_nowait((outcome.event, None))
 
     async def all_calls() -> None:
         if settings.parallel_tool_calls:
@@ -220,11 +222,14 @@ async def _run_calls(
             waiting: set[asyncio.Future[Any]] = {getter, everything}
             await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             if getter.done():
-                yield getter.result()
+                event, taken = getter.result()
+                yield event
+                if taken is not None:
+                    taken.set_result(None)  # the front end has it: the call may go out
             else:
                 getter.cancel()
         while not queue.empty():
-            yield queue.get_nowait()
+            yield queue.get_nowait()[0]
         everything.result()
     except BaseException:
         everything.cancel()
@@ -236,6 +241,10 @@ async def _run_calls(
         raise
     for call in assistant.tool_calls:
         messages.append(finished[call.id].message)
+
+
+_Events = asyncio.Queue[tuple[ev.Event, "asyncio.Future[None] | None"]]
+"""A turn's call events, each with the future its call waits on until the event is taken."""
 
 
 def _with_unique_ids(message: AssistantMessage) -> AssistantMessage:
@@ -277,7 +286,7 @@ async def _one_call(
     policy: Policy,
     approver: Approver | None,
     failures: dict[str, int],
-    queue: asyncio.Queue[ev.Event],
+    queue: _Events,
     images: bool,
 ) -> _Outcome:
     started = time.monotonic()  # reset once approved: the person's time is not the call's
@@ -308,11 +317,14 @@ async def _one_call(
     request = ApprovalRequest("tool", call.name, arguments, server)
     if not await policy.decide(request, approver):
         return error(f"the user denied the call to {call.name}; do not retry it", "denied")
+    taken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    queue.put_nowait((ev.ToolCallStarted(call.id, call.name, arguments, server), taken))
+    await taken
     started = time.monotonic()
-    queue.put_nowait(ev.ToolCallStarted(call.id, call.name, arguments, server))
 
     def progress(update: Progress) -> None:
-        queue.put_nowait(ev.ToolProgress(call.id, update.progress, update.total, update.message))
+        event = ev.ToolProgress(call.id, update.progress, update.total, update.message)
+        queue.put_nowait((event, None))
 
     try:
         result = await toolset.call(call.name, arguments, progress)

@@ -274,6 +274,44 @@ async def test_cancelling_a_run_keeps_history_valid_with_cancelled_results():
     assert isinstance(result.content[0], TextPart)
 
 
+class _Recording:
+    """The toolset, with the calls that reached it written down."""
+
+    def __init__(self, toolset):
+        self._toolset = toolset
+        self.called: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._toolset, name)
+
+    async def call(self, name, arguments, on_progress=None):
+        self.called.append(name)
+        return await self._toolset.call(name, arguments, on_progress)
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+async def test_a_call_goes_out_only_after_its_started_event_was_taken(parallel):
+    calls = (call("box__upper", "a", text="x"), call("box__lower", "b", text="Y"))
+    provider = ScriptedProvider([Turn(calls=calls), Turn("done")])
+    async with toolbox_fleet() as toolset:
+        recording = _Recording(toolset)
+        seen = []
+
+        async def consume():
+            async for event in run(
+                provider, recording, [UserMessage("go")], LoopSettings(parallel_tool_calls=parallel)
+            ):
+                if isinstance(event, ev.ToolCallStarted):
+                    seen.append(event.name)
+                    return  # a signal lands here: the front end never asks for more
+
+        async with asyncio.timeout(20):
+            await consume()
+    # The started event was out before its call was dispatched; the rest never went.
+    assert seen == ["box__upper"]
+    assert recording.called == []
+
+
 async def test_with_parallel_calls_off_the_calls_of_a_turn_run_one_after_another():
     calls = (
         call("box__count_slowly", "slow", n=2, delay=0.02),
