@@ -124,7 +124,8 @@ async def _serve(config: Config, http: tuple[str, int] | None, ws: tuple[str, in
     from bridge.mcp.server import MCPServer
 
     approval = config.agent.approval
-    gateway = Gateway(Policy(approval.allow, approval.ask, approval.deny), version=__version__)
+    policy = Policy(approval.allow, approval.ask, approval.deny, approval.sampling)
+    gateway = Gateway(policy, version=__version__)
     async with running_fleet(
         config, handlers=gateway.server_handlers(), require_servers=False, wait_for_cached=True
     ) as toolset:

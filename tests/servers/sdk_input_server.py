@@ -2,8 +2,8 @@
 
 Run: python sdk_input_server.py [stdio|streamable-http] [--port N]. At 2026-07-28 the SDK
 asks through an ``input_required`` result and a retry (multi-round-trip requests); at the
-handshake versions it sends ``elicitation/create`` or ``roots/list`` during the call. Either
-way the tool's answer says what the client gave. ``grow`` adds a tool and publishes the
+handshake versions it sends ``elicitation/create``, ``sampling/createMessage`` or
+``roots/list`` during the call. Either way the tool's answer says what the client gave. ``grow`` adds a tool and publishes the
 change (to ``subscriptions/listen`` streams at 2026-07-28).
 """
 
@@ -14,8 +14,8 @@ import warnings
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve
-from mcp.server.mcpserver.resolve import ListRoots
-from mcp_types import ListRootsResult
+from mcp.server.mcpserver.resolve import ListRoots, Sample
+from mcp_types import CreateMessageResult, ListRootsResult, SamplingMessage, TextContent
 from pydantic import BaseModel
 
 warnings.filterwarnings("ignore")
@@ -45,6 +45,18 @@ def greet(who: Annotated[Name, Resolve(ask_name)]) -> str:
 def count_roots(roots: Annotated[ListRootsResult, Resolve(ask_roots)]) -> str:
     """Say how many roots the client has."""
     return f"{len(roots.roots)} roots"
+
+
+def ask_summary() -> Sample:
+    message = SamplingMessage(role="user", content=TextContent(type="text", text="Summarize."))
+    return Sample([message], max_tokens=50)
+
+
+@server.tool()
+def summarize(summary: Annotated[CreateMessageResult, Resolve(ask_summary)]) -> str:
+    """Say what the client's model answered when asked to summarize."""
+    content = summary.content
+    return f"summary: {content.text if isinstance(content, TextContent) else '?'}"
 
 
 @server.tool()

@@ -1,0 +1,166 @@
+"""Server requests to stateless (2026-07-28) clients through ``agent serve``: the fleet
+server asks mid-call, the gateway answers the client with ``input_required`` and finishes
+the held call on the retry. The SDK client and ours, over Streamable HTTP and stdio."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp_types import CreateMessageResult, ElicitResult, ListRootsResult, Root, TextContent
+
+from bridge.mcp import ClientSession
+from bridge.mcp.http import StreamableHTTPTransport
+from bridge.mcp.negotiation import META_VERSION, MODERN_VERSION
+from tests.serve.conftest import ROOT, fleet_yaml, serve_command, start_served, stop_served
+
+
+def _stdio(config: Path) -> StdioServerParameters:
+    command = serve_command(config)
+    return StdioServerParameters(command=command[0], args=command[1:], cwd=str(ROOT))
+
+
+async def test_a_fleet_servers_elicitation_reaches_a_stateless_sdk_client_over_http(
+    http_gateway,
+):
+    asked: list[str] = []
+
+    async def answer(_context, params):
+        asked.append(params.message)
+        return ElicitResult(action="accept", content={"name": "Ada"})
+
+    async with (
+        asyncio.timeout(60),
+        Client(http_gateway.url, mode="2026-07-28", elicitation_callback=answer) as client,
+    ):
+        result = await client.call_tool("input__greet", {})
+    assert result.content[0].text == "hello Ada"
+    assert asked == ["Who is there?"]
+
+
+async def test_a_fleet_servers_roots_request_reaches_a_stateless_sdk_client_over_stdio(
+    config_file,
+):
+    async def roots(_context):
+        return ListRootsResult(roots=[Root(uri="file:///a"), Root(uri="file:///b")])
+
+    async with (
+        asyncio.timeout(60),
+        Client(_stdio(config_file), mode="2026-07-28", list_roots_callback=roots) as client,
+    ):
+        result = await client.call_tool("input__count_roots", {})
+    assert result.content[0].text == "2 roots"
+
+
+async def test_our_stateless_client_answers_the_gateways_rounds(http_gateway):
+    async def elicit(_params):
+        return {"action": "accept", "content": {"name": "Grace"}}
+
+    session = ClientSession(
+        StreamableHTTPTransport(http_gateway.url, name="gw"),
+        name="gw",
+        elicitation=elicit,
+        protocol=MODERN_VERSION,
+    )
+    async with asyncio.timeout(60), session:
+        await session.open()
+        result = await session.call_tool("input__greet", {})
+    assert session.stateless
+    assert result.text == "hello Grace"
+
+
+async def test_ask_reaches_a_stateless_client_and_a_decline_denies(tmp_path):
+    config = fleet_yaml(tmp_path, "agent:\n  approval:\n    ask: [upper, lower]\n")
+    questions: list[str] = []
+
+    async def answer(_context, params):
+        questions.append(params.message)
+        action = "accept" if "upper" in params.message else "decline"
+        return ElicitResult(action=action, content={})
+
+    async with (
+        asyncio.timeout(60),
+        Client(_stdio(config), mode="2026-07-28", elicitation_callback=answer) as client,
+    ):
+        allowed = await client.call_tool("upper", {"text": "ok"})
+        declined = await client.call_tool("lower", {"text": "OK"})
+    assert allowed.content[0].text == "OK"
+    assert declined.is_error and "denied" in declined.content[0].text
+    assert len(questions) == 2
+
+
+async def test_a_stateless_client_that_cannot_elicit_gets_a_tool_error_not_a_hang(
+    http_gateway,
+):
+    async with asyncio.timeout(60), Client(http_gateway.url, mode="2026-07-28") as client:
+        result = await client.call_tool("input__greet", {})
+    assert result.is_error
+
+
+async def test_a_retry_naming_an_unknown_request_state_is_a_clear_error(http_gateway):
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {
+            "name": "input__greet",
+            "arguments": {},
+            "requestState": "not-a-held-call",
+            "inputResponses": {},
+            "_meta": {
+                META_VERSION: MODERN_VERSION,
+                "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
+            },
+        },
+    }
+    headers = {
+        "accept": "application/json, text/event-stream",
+        "mcp-protocol-version": MODERN_VERSION,
+        "mcp-method": "tools/call",
+        "mcp-name": "input__greet",
+    }
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = await http.post(http_gateway.url, json=body, headers=headers)
+    text = answer.text
+    assert "requestState names no call held here" in text
+    assert "call the tool again" in text
+
+
+async def test_sampling_reaches_a_stateless_client_when_the_policy_leaves_it_to_the_client(
+    http_gateway,
+):
+    async def sample(_context, params):
+        return CreateMessageResult(
+            role="assistant", content=TextContent(type="text", text="short"), model="m"
+        )
+
+    async with (
+        asyncio.timeout(60),
+        Client(http_gateway.url, mode="2026-07-28", sampling_callback=sample) as client,
+    ):
+        result = await client.call_tool("input__summarize", {})
+    assert result.content[0].text == "summary: short"
+
+
+async def test_sampling_denied_by_policy_is_refused_before_any_client_is_asked(tmp_path):
+    config = fleet_yaml(tmp_path, "agent:\n  approval:\n    sampling: deny\n")
+    sampled: list[object] = []
+
+    async def sample(_context, params):
+        sampled.append(params)
+        raise AssertionError("the gateway's policy denies sampling")
+
+    served = await start_served(config, "--http")
+    try:
+        async with (
+            asyncio.timeout(60),
+            Client(served.url, mode="legacy", sampling_callback=sample) as client,
+        ):
+            result = await client.call_tool("input__summarize", {})
+    finally:
+        await stop_served(served)
+    assert sampled == []
+    assert result.is_error
