@@ -16,6 +16,7 @@ from bridge.naming import NameTable
 
 if TYPE_CHECKING:
     from bridge.fleet import Fleet
+    from bridge.mcp.input_required import Relay
     from config.schema import ServerConfig
 
 __all__ = ["Catalog", "CatalogEntry", "error_result", "unknown_tool_message"]
@@ -81,13 +82,19 @@ class Catalog:
         *,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - passed through to the fleet
+        relay: Relay | None = None,
     ) -> CallResult:
         """Route a call to the owning server; an unknown name is an error result."""
         entry = self.resolve(qualified)
         if entry is None:
             return error_result(unknown_tool_message(qualified, self._entries))
         return await fleet.call(
-            entry.server, entry.tool.name, arguments, on_progress=on_progress, timeout=timeout
+            entry.server,
+            entry.tool.name,
+            arguments,
+            on_progress=on_progress,
+            timeout=timeout,
+            relay=relay,
         )
 
 

@@ -27,6 +27,7 @@ from bridge.result_cache import ResultCache, cacheable
 from bridge.transports import make_transport
 
 if TYPE_CHECKING:
+    from bridge.mcp.input_required import Relay
     from config.schema import ServerConfig
 
 __all__ = ["Fleet", "ServerHandlers", "ServerState", "ServerStatus"]
@@ -242,12 +243,14 @@ class Fleet:
         *,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - the server's call_timeout by default
+        relay: Relay | None = None,
     ) -> CallResult:
         """Call ``tool`` on ``server``; raises an MCPError when the server cannot answer.
 
         A server not started yet is started, and a server in its first start is waited for
         (up to its ``startup_timeout``). While its breaker is open the call fails at once
-        with an error result; a result the cache holds comes back without a call.
+        with an error result; a result the cache holds comes back without a call. A call
+        ``relay``ed for a gateway's client is neither served from the cache nor cached.
         """
         entry = self._servers.get(server)
         if entry is None:
@@ -270,7 +273,7 @@ class Fleet:
             self.calllog.refused(server, tool)
             return CallResult([{"type": "text", "text": refusal}], is_error=True)
         key = None
-        if entry.results is not None and cacheable(entry.by_name.get(tool)):
+        if relay is None and entry.results is not None and cacheable(entry.by_name.get(tool)):
             key = entry.results.key(tool, arguments)
             stored = entry.results.get(key) if key is not None else None
             if stored is not None:
@@ -284,6 +287,7 @@ class Fleet:
                 arguments,
                 timeout=timeout if timeout is not None else entry.config.call_timeout,
                 on_progress=on_progress,
+                relay=relay,
             )
         except MCPError as exc:
             # Timeouts, lost connections, protocol errors: the server failed the call. A tool's

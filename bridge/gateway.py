@@ -21,6 +21,7 @@ from bridge.errors import MCPError, RemoteError
 from bridge.fleet_types import ServerHandlers
 from bridge.gateway_content import FleetContent
 from bridge.gateway_rounds import Rounds
+from bridge.mcp.input_required import Relay, is_input_required
 from bridge.mcp.jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, RequestHandler
 from bridge.mcp.server import Peer
 from bridge.mcp.types import Progress
@@ -127,13 +128,19 @@ class Gateway:
 
     async def _call(self, peer: Peer, params: dict[str, Any]) -> dict[str, Any]:
         if peer.stateless:
-            # Asked through input_required rounds: the call outlives this request.
-            return await self._rounds.call(params, peer, lambda held: self._run(held, params))
+            # Asked through input_required rounds: the call outlives this request. A stateless
+            # server's own rounds are relayed: its results come back, the retries go on.
+            relay = Relay.of(params)
+            return await self._rounds.call(
+                params, peer, lambda held: self._run(held, params, relay)
+            )
         meta = params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, dict) else None
         return await self._run(_Live(peer, contextvars.copy_context(), token), params)
 
-    async def _run(self, caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+    async def _run(
+        self, caller: Caller, params: dict[str, Any], relay: Relay | None = None
+    ) -> dict[str, Any]:
         toolset = self._toolset()
         name = params.get("name")
         if not isinstance(name, str):
@@ -154,12 +161,14 @@ class Gateway:
         calling = self._calling.setdefault(entry.server, [])
         calling.append(caller)
         try:
-            result = await toolset.call(name, arguments, on_progress=on_progress)
+            result = await toolset.call(name, arguments, on_progress=on_progress, relay=relay)
         except MCPError as exc:
             # A server down, restarting or timing out: a tool error the client can read.
             return _error(f"server {entry.server!r} could not run {name}: {exc}")
         finally:
             calling.remove(caller)
+        if is_input_required(result.raw):
+            return result.raw  # the server's round, for the client to answer and retry
         if result.raw:
             # The server's own result, less what belongs to its session's revision.
             return {k: v for k, v in result.raw.items() if k not in _REVISION_KEYS}

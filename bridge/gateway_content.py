@@ -13,6 +13,7 @@ from bridge.gateway_prompts import FleetPrompts, complete
 from bridge.gateway_relay import Relay
 from bridge.gateway_resources import FleetResources
 from bridge.gateway_upstream import fleet_capabilities
+from bridge.mcp import input_required
 from bridge.mcp.jsonrpc import RequestHandler
 
 if TYPE_CHECKING:
@@ -59,6 +60,16 @@ class FleetContent:
         async def unsubscribe(params: dict[str, Any]) -> dict[str, Any]:
             return await resources.unsubscribe(peer, params)
 
+        def relay(params: dict[str, Any]) -> input_required.Relay | None:
+            # A stateless client answers its servers' rounds itself: they are relayed.
+            return input_required.Relay.of(params) if peer.stateless else None
+
+        async def get_prompt(params: dict[str, Any]) -> dict[str, Any]:
+            return await self.prompts.get(params, relay(params))
+
+        async def read(params: dict[str, Any]) -> dict[str, Any]:
+            return await resources.read(params, relay(params))
+
         async def completion(params: dict[str, Any]) -> dict[str, Any]:
             return await complete(self.fleet, self.prompts, resources, params)
 
@@ -67,10 +78,10 @@ class FleetContent:
 
         return {
             "prompts/list": self.prompts.listed,
-            "prompts/get": self.prompts.get,
+            "prompts/get": get_prompt,
             "resources/list": resources.listed,
             "resources/templates/list": resources.templates,
-            "resources/read": resources.read,
+            "resources/read": read,
             "resources/subscribe": subscribe,
             "resources/unsubscribe": unsubscribe,
             "completion/complete": completion,

@@ -16,6 +16,7 @@ from bridge.errors import RemoteError
 from bridge.fleet_types import ServerState
 from bridge.gateway_resources import FleetResources, split_fleet_uri
 from bridge.gateway_upstream import ask, offering, session_of, unwrapped
+from bridge.mcp.input_required import Relay
 from bridge.mcp.jsonrpc import INVALID_PARAMS
 from bridge.prompts import list_prompts
 
@@ -50,12 +51,14 @@ class FleetPrompts:
         self._routes = {p.qualified: (p.server, p.name) for p in listing.prompts}
         return {"prompts": [{**p.wire, "name": p.qualified} for p in listing.prompts]}
 
-    async def get(self, params: dict[str, Any]) -> dict[str, Any]:
+    async def get(self, params: dict[str, Any], relay: Relay | None = None) -> dict[str, Any]:
+        """The prompt from its owner (``relay``: for a stateless client, see ``ask``)."""
         name = params.get("name")
         if not isinstance(name, str):
             raise RemoteError(INVALID_PARAMS, "prompts/get needs a prompt name (a string)")
         server, own = await self.route(name, "prompts/get")
-        return await ask(self._fleet(), server, "prompts/get", {**unwrapped(params), "name": own})
+        asked = {**unwrapped(params), "name": own}
+        return await ask(self._fleet(), server, "prompts/get", asked, relay)
 
     async def route(self, name: str, method: str) -> tuple[str, str]:
         """(server, its own name) of the prompt a client named.

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.errors import MCPError, RemoteError
 from bridge.gateway_upstream import ask, offering, session_of, unwrapped
+from bridge.mcp.input_required import Relay
 from bridge.mcp.jsonrpc import INVALID_PARAMS
 from bridge.resources import ResourceListing, list_resources
 
@@ -109,7 +110,8 @@ class FleetResources:
     def template_shown(self, server: str, template: str) -> str:
         return fleet_uri(server, template) if template in self._shared_templates else template
 
-    async def read(self, params: dict[str, Any]) -> dict[str, Any]:
+    async def read(self, params: dict[str, Any], relay: Relay | None = None) -> dict[str, Any]:
+        """The resource from its owner (``relay``: for a stateless client, see ``ask``)."""
         uri = _uri(params)
         servers, own = await self.route(uri)
         fleet = self._fleet()
@@ -117,7 +119,7 @@ class FleetResources:
         asked = {**unwrapped(params), "uri": own}
         for server in servers:
             try:
-                result = await ask(fleet, server, "resources/read", asked)
+                result = await ask(fleet, server, "resources/read", asked, relay)
             except RemoteError as exc:
                 # Not routed by a listing: the next server may have it; else the first error.
                 if len(servers) == 1:

@@ -5,8 +5,10 @@ elicitation, a sampling call, the roots) during such a client's call, or the gat
 policy asks first, the gateway answers the call with ``resultType: "input_required"`` and
 keeps the call running; the client's retry carries the answers (``inputResponses``) and
 the ``requestState`` token that finds the call again. The token is random and opaque, and
-the call lives only in this process: a retry that reaches another replica, or comes after
-the call was given up, gets an error saying to call again.
+the call lives only in this process: a retry that comes after the call was given up gets
+an error saying to call again, and one that reaches another replica is a new call there.
+A stateless fleet server's own ``input_required`` results need none of this: they are
+relayed to the client as they came (``bridge.mcp.input_required.Relay``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 import contextvars
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from bridge.errors import RemoteError
 from bridge.mcp.jsonrpc import INVALID_PARAMS
@@ -114,6 +116,13 @@ class Rounds:
         self.held_seconds = held_seconds
         self.limit = limit
         self._held: dict[str, Held] = {}
+        # This process's tokens, told apart from a fleet server's requestState (relayed) and
+        # from another gateway's (one in front of this one, or a replica beside it).
+        self.prefix = f"held.{secrets.token_urlsafe(6)}."
+
+    def holds(self, state: Any) -> TypeGuard[str]:
+        """Whether ``state`` is a token of this process (held, or given up since)."""
+        return isinstance(state, str) and state.startswith(self.prefix)
 
     def __len__(self) -> int:
         return len(self._held)
@@ -124,17 +133,17 @@ class Rounds:
         peer: Peer,
         start: Callable[[Held], Awaitable[dict[str, Any]]],
     ) -> dict[str, Any]:
-        """Run ``start`` (a first request) or go on with the held call a retry names."""
+        """Go on with the held call a retry names, else run ``start`` (a new call)."""
         state = params.get("requestState")
-        if state is None:
+        if not self.holds(state):
             held = self._begin(peer, start)
         else:
-            found = self._held.get(state) if isinstance(state, str) else None
+            found = self._held.get(state)
             if found is None:
                 raise RemoteError(
                     INVALID_PARAMS,
-                    "requestState names no call held here: it ended, waited too long for the "
-                    "answers, or was started on another gateway replica; call the tool again",
+                    "requestState names no call held here: it ended, or waited too long for "
+                    "the answers; call the tool again",
                 )
             held = found
             if held._expiry is not None:
@@ -152,7 +161,7 @@ class Rounds:
         except BaseException:
             self._held.pop(held.key, None)
             raise
-        if result.get("resultType") == "input_required":
+        if result.get("requestState") == held.key:
             loop = asyncio.get_running_loop()
             held._expiry = loop.call_later(self.held_seconds, self._give_up, held)
         else:
@@ -162,7 +171,7 @@ class Rounds:
     def _begin(self, peer: Peer, start: Callable[[Held], Awaitable[dict[str, Any]]]) -> Held:
         while len(self._held) >= self.limit:
             self._give_up(next(iter(self._held.values())))
-        held = Held(secrets.token_urlsafe(24), peer)
+        held = Held(self.prefix + secrets.token_urlsafe(24), peer)
         held.task = asyncio.get_running_loop().create_task(_result_of(start(held)))
         held.task.add_done_callback(held._ended)
         self._held[held.key] = held

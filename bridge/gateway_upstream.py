@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.errors import MCPError, RemoteError
 from bridge.fleet_types import ServerState
+from bridge.mcp.input_required import RESUME_KEYS, Relay, is_input_required
 from bridge.mcp.jsonrpc import INTERNAL_ERROR
 
 if TYPE_CHECKING:
@@ -42,11 +43,14 @@ async def session_of(fleet: Fleet, server: str, method: str) -> ClientSession:
     )
 
 
-async def ask(fleet: Fleet, server: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
-    """``method`` on ``server`` with ``params``; its result less the revision's keys."""
+async def ask(
+    fleet: Fleet, server: str, method: str, params: dict[str, Any], relay: Relay | None = None
+) -> dict[str, Any]:
+    """``method`` on ``server`` with ``params``; its result less the revision's keys (a
+    ``relay``ed ``input_required`` result comes back whole, for the client to answer)."""
     session = await session_of(fleet, server, method)
     try:
-        result = await session.request(method, params)
+        result = await session.request(method, params, relay=relay)
     except RemoteError:
         raise  # the server's own answer, for the client to read as it was given
     except MCPError as exc:
@@ -55,13 +59,16 @@ async def ask(fleet: Fleet, server: str, method: str, params: dict[str, Any]) ->
         ) from exc
     if not isinstance(result, dict):
         raise RemoteError(INTERNAL_ERROR, f"server {server!r} answered {method} with no object")
+    if is_input_required(result):
+        return result
     return {k: v for k, v in result.items() if k not in REVISION_KEYS}
 
 
 def unwrapped(params: dict[str, Any]) -> dict[str, Any]:
     """A client's params as a fleet server gets them: without the client's ``_meta`` (its
-    envelope and tokens belong to the client's session, not the server's)."""
-    return {k: v for k, v in params.items() if k != "_meta"}
+    envelope and tokens belong to the client's session, not the server's) and without the
+    answers of a round (a ``Relay`` carries those to a server that asked)."""
+    return {k: v for k, v in params.items() if k != "_meta" and k not in RESUME_KEYS}
 
 
 def offering(fleet: Fleet, capability: str) -> list[str]:

@@ -18,6 +18,7 @@ from providers.types import ToolSpec
 
 if TYPE_CHECKING:
     from bridge.fleet import Fleet
+    from bridge.mcp.input_required import Relay
     from config.schema import ServerConfig
 
 __all__ = ["FleetToolset"]
@@ -100,7 +101,14 @@ class FleetToolset:
         return entry.server if entry is not None else None
 
     async def call(
-        self, name: str, arguments: dict[str, Any], on_progress: ProgressCallback | None = None
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        on_progress: ProgressCallback | None = None,
+        *,
+        relay: Relay | None = None,
     ) -> CallResult:
         """Route to the owning server; an unknown name is an error result."""
-        return await self.catalog.call(self.fleet, name, arguments, on_progress=on_progress)
+        return await self.catalog.call(
+            self.fleet, name, arguments, on_progress=on_progress, relay=relay
+        )

@@ -4,22 +4,44 @@ A stateless server that needs something from the client (an elicitation, a sampl
 call, the roots) answers ``resultType: "input_required"`` with ``inputRequests``; the
 client answers each with its own handler and sends the request again, under a fresh
 JSON-RPC id, with ``inputResponses`` and the server's ``requestState`` echoed unread.
+
+A gateway relaying a stateless client's request does neither: it hands the server's
+``input_required`` result to its client as it came (a :class:`Relay`), and the client's
+retry brings the answers and the state back, so no replica holds anything between rounds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.errors import ProtocolError
 from bridge.mcp.jsonrpc import json_kind
 
-__all__ = ["MAX_ROUNDS", "is_input_required", "retry_params"]
+__all__ = ["MAX_ROUNDS", "RESUME_KEYS", "Relay", "is_input_required", "retry_params"]
 
 MAX_ROUNDS = 8
 """Rounds of one request before the server is taken to be looping."""
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+
+RESUME_KEYS = ("inputResponses", "requestState")
+"""The params of a retry that answer the round before it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """A request relayed for a stateless client: a stateless server's ``input_required``
+    result is returned unanswered, and ``resume`` (the client's ``inputResponses`` and the
+    server's ``requestState``, from the client's retry) goes with the request."""
+
+    resume: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> Relay:
+        """The relay of a client's request: what of its params resumes a round."""
+        return cls({k: params[k] for k in RESUME_KEYS if k in params})
 
 
 def is_input_required(result: Any) -> bool:

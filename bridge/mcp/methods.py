@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.errors import ProtocolError
 from bridge.mcp.headers import routed_tools
+from bridge.mcp.input_required import Relay
 from bridge.mcp.jsonrpc import Connection, json_kind
 from bridge.mcp.transport import Transport, WireHints
 from bridge.mcp.types import CallResult, ProgressCallback, Tool
@@ -39,6 +40,7 @@ class SessionMethods:
             timeout: float | None = 60.0,  # noqa: ASYNC109
             max_timeout: float | None = None,
             on_progress: ProgressCallback | None = None,
+            relay: Relay | None = None,
         ) -> Any: ...
 
     async def _paginate(self, method: str, key: str, params: dict[str, Any]) -> list[Any]:
@@ -91,14 +93,17 @@ class SessionMethods:
         timeout: float | None = 120.0,  # noqa: ASYNC109 - progress pushes it back
         max_timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        relay: Relay | None = None,
     ) -> CallResult:
-        """Call a tool; a tool failure is an ``is_error`` result, not an exception."""
+        """Call a tool; a tool failure is an ``is_error`` result, not an exception. With a
+        ``relay``, an ``input_required`` result comes back as it came (in ``raw``)."""
         result = await self.request(
             "tools/call",
             {"name": name, "arguments": arguments or {}},
             timeout=timeout,
             max_timeout=max_timeout if max_timeout is not None else _default_max(timeout),
             on_progress=on_progress,
+            relay=relay,
         )
         if not isinstance(result, dict):
             raise ProtocolError(

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
-from bridge.mcp.input_required import MAX_ROUNDS, is_input_required, retry_params
+from bridge.mcp.input_required import MAX_ROUNDS, Relay, is_input_required, retry_params
 from bridge.mcp.jsonrpc import Connection, RequestHandler
 from bridge.mcp.methods import SessionMethods
 from bridge.mcp.negotiation import (
@@ -299,20 +299,23 @@ class ClientSession(SessionMethods):
         timeout: float | None = 60.0,  # noqa: ASYNC109 - passed to the engine
         max_timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
+        relay: Relay | None = None,
     ) -> Any:
         """Send a request and return its result.
 
         Stateless sessions stamp the ``_meta`` envelope and answer ``input_required``
         results round after round. After a lost session the handshake runs again and a
         method in ``SAFE_TO_REPEAT`` is sent once more; any other fails with a message.
+        With a ``relay``, a stateless session sends its ``resume`` along and returns an
+        ``input_required`` result as it came, for the relaying gateway's client to answer.
         """
         generation = self._generation
         try:
-            return await self._rounds(method, params, timeout, max_timeout, on_progress)
+            return await self._rounds(method, params, timeout, max_timeout, on_progress, relay)
         except SessionLostError:
             await self._renew(generation)
             if method in SAFE_TO_REPEAT:
-                return await self._rounds(method, params, timeout, max_timeout, on_progress)
+                return await self._rounds(method, params, timeout, max_timeout, on_progress, relay)
             raise ConnectionClosedError(
                 f"server {self.name!r} lost its session and a new one was started; {method} "
                 "was not repeated because it may have had effects: try again"
@@ -325,7 +328,16 @@ class ClientSession(SessionMethods):
         timeout: float | None,  # noqa: ASYNC109 - passed to the engine
         max_timeout: float | None,
         on_progress: ProgressCallback | None,
+        relay: Relay | None = None,
     ) -> Any:
+        if relay is not None and self.stateless:
+            return await self.connection.request(
+                method,
+                self._stamped({**(params or {}), **relay.resume}),
+                timeout=timeout,
+                max_timeout=max_timeout,
+                on_progress=on_progress,
+            )
         for _ in range(MAX_ROUNDS):
             result = await self.connection.request(
                 method,

@@ -5,7 +5,9 @@ the held call on the retry. The SDK client and ours, over Streamable HTTP and st
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 from mcp import Client
@@ -14,7 +16,7 @@ from mcp_types import CreateMessageResult, ElicitResult, ListRootsResult, Root, 
 
 from bridge.mcp import ClientSession
 from bridge.mcp.http import StreamableHTTPTransport
-from bridge.mcp.negotiation import META_VERSION, MODERN_VERSION
+from bridge.mcp.negotiation import META_CAPABILITIES, META_CLIENT, META_VERSION, MODERN_VERSION
 from tests.serve.conftest import ROOT, fleet_yaml, serve_command, start_served, stop_served
 
 
@@ -100,33 +102,72 @@ async def test_a_stateless_client_that_cannot_elicit_gets_a_tool_error_not_a_han
     assert result.is_error
 
 
-async def test_a_retry_naming_an_unknown_request_state_is_a_clear_error(http_gateway):
-    body = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {
-            "name": "input__greet",
-            "arguments": {},
-            "requestState": "not-a-held-call",
-            "inputResponses": {},
-            "_meta": {
-                META_VERSION: MODERN_VERSION,
-                "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
-            },
+async def _call(url: str, name: str, **resume: Any) -> dict[str, Any]:
+    """One stateless tools/call as raw HTTP (JSON or SSE answer): its JSON-RPC response."""
+    params = {
+        "name": name,
+        "arguments": {},
+        **resume,
+        "_meta": {
+            META_VERSION: MODERN_VERSION,
+            META_CAPABILITIES: {"elicitation": {}},
+            META_CLIENT: {"name": "raw", "version": "1"},
         },
     }
     headers = {
         "accept": "application/json, text/event-stream",
         "mcp-protocol-version": MODERN_VERSION,
         "mcp-method": "tools/call",
-        "mcp-name": "input__greet",
+        "mcp-name": name,
     }
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
     async with httpx.AsyncClient(timeout=30) as http:
-        answer = await http.post(http_gateway.url, json=body, headers=headers)
-    text = answer.text
-    assert "requestState names no call held here" in text
-    assert "call the tool again" in text
+        answer = await http.post(url, json=body, headers=headers)
+    if answer.headers["content-type"].startswith("application/json"):
+        return answer.json()
+    messages = [
+        json.loads(line[5:])
+        for line in answer.text.splitlines()
+        if line[5:].strip()
+        if line.startswith("data:")
+    ]
+    return next(m for m in messages if m.get("id") == 1)
+
+
+async def test_a_retry_naming_a_call_no_longer_held_is_a_clear_error(http_gateway):
+    first = (await _call(http_gateway.url, "input__greet"))["result"]
+    assert first["resultType"] == "input_required"
+    (key,) = first["inputRequests"]
+    gone = first["requestState"] + "x"
+    answer = await _call(
+        http_gateway.url,
+        "input__greet",
+        requestState=gone,
+        inputResponses={key: {"action": "accept", "content": {"name": "Ada"}}},
+    )
+    assert "requestState names no call held here" in answer["error"]["message"]
+    assert "call the tool again" in answer["error"]["message"]
+
+
+async def test_a_stateless_servers_rounds_are_relayed_as_the_server_wrote_them(tmp_path):
+    config = fleet_yaml(tmp_path).read_text().replace('"2025-11-25"', '"2026-07-28"')
+    (tmp_path / "agent.yaml").write_text(config)
+    served = await start_served(tmp_path / "agent.yaml", "--http")
+    try:
+        async with asyncio.timeout(60):
+            first = (await _call(served.url, "input__greet"))["result"]
+            assert first["resultType"] == "input_required"
+            state = first["requestState"]
+            (key,) = first["inputRequests"]
+            # The server's own key and state, not a gateway's: no replica holds this call.
+            assert not key.startswith("elicitation-") and not state.startswith("held.")
+            answers = {key: {"action": "accept", "content": {"name": "Lin"}}}
+            done = await _call(
+                served.url, "input__greet", requestState=state, inputResponses=answers
+            )
+    finally:
+        await stop_served(served)
+    assert done["result"]["content"][0]["text"] == "hello Lin"
 
 
 async def test_sampling_reaches_a_stateless_client_when_the_policy_leaves_it_to_the_client(
