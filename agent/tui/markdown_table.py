@@ -34,7 +34,8 @@ class AlignedTable(MarkdownTable):
             if block._token.type == "th_open"
         ]
 
-    def _align(self) -> None:
+    def align(self) -> None:
+        """Give each cell its column's alignment (a no-op until the cells are mounted)."""
         columns = self._columns()
         if not columns or not any(columns):
             return
@@ -45,8 +46,4 @@ class AlignedTable(MarkdownTable):
                     cell.styles.text_align = align
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._align)
-
-    async def _update_from_block(self, block: MarkdownBlock) -> None:
-        await super()._update_from_block(block)
-        self._align()  # rows streamed in after the first paint
+        self.call_after_refresh(self.align)
