@@ -162,6 +162,8 @@ class Gateway:
         calling.append(caller)
         try:
             result = await toolset.call(name, arguments, on_progress=on_progress, relay=relay)
+        except RemoteError:
+            raise  # the server's own JSON-RPC error, for the client to read as it was given
         except MCPError as exc:
             # A server down, restarting or timing out: a tool error the client can read.
             return _error(f"server {entry.server!r} could not run {name}: {exc}")

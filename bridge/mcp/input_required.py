@@ -18,6 +18,7 @@ from typing import Any
 
 from bridge.errors import ProtocolError
 from bridge.mcp.jsonrpc import json_kind
+from bridge.mcp.negotiation import META_CAPABILITIES, META_LOG_LEVEL
 
 __all__ = ["MAX_ROUNDS", "RESUME_KEYS", "Relay", "is_input_required", "retry_params"]
 
@@ -34,14 +35,21 @@ RESUME_KEYS = ("inputResponses", "requestState")
 class Relay:
     """A request relayed for a stateless client: a stateless server's ``input_required``
     result is returned unanswered, and ``resume`` (the client's ``inputResponses`` and the
-    server's ``requestState``, from the client's retry) goes with the request."""
+    server's ``requestState``, from the client's retry) goes with the request. ``envelope``
+    holds the client's own capabilities and log level: it is the client that answers."""
 
     resume: dict[str, Any] = field(default_factory=dict)
+    envelope: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, params: Mapping[str, Any]) -> Relay:
-        """The relay of a client's request: what of its params resumes a round."""
-        return cls({k: params[k] for k in RESUME_KEYS if k in params})
+        """The relay of a client's request: what of its params resumes a round, and what
+        of its ``_meta`` envelope speaks for the client."""
+        meta = params.get("_meta")
+        envelope = {}
+        if isinstance(meta, dict):
+            envelope = {k: meta[k] for k in (META_CAPABILITIES, META_LOG_LEVEL) if k in meta}
+        return cls({k: params[k] for k in RESUME_KEYS if k in params}, envelope)
 
 
 def is_input_required(result: Any) -> bool:

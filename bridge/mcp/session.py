@@ -331,9 +331,11 @@ class ClientSession(SessionMethods):
         relay: Relay | None = None,
     ) -> Any:
         if relay is not None and self.stateless:
+            stamped = self._stamped({**(params or {}), **relay.resume}) or {}
+            stamped["_meta"] = {**stamped.get("_meta", {}), **relay.envelope}
             return await self.connection.request(
                 method,
-                self._stamped({**(params or {}), **relay.resume}),
+                stamped,
                 timeout=timeout,
                 max_timeout=max_timeout,
                 on_progress=on_progress,

@@ -126,7 +126,6 @@ _SUBSCRIBE = (
     "gateway gap: resources/subscribe and resources/unsubscribe are not served "
     "(check {0}: Method not found -32601)"
 )
-_INPUT = "gateway gap: input_required results are not passed through as the server sent them "
 
 # Scenarios that pass directly but not through the gateway, with the checks that fail there.
 GATEWAY_GAPS = {
@@ -151,14 +150,6 @@ GATEWAY_GAPS = {
         "(sep-2243-server-validate-param-match, -reject-invalid-param-chars: HTTP 200, "
         "expected 400; -reject-param-mismatch: no -32020)"
     ),
-    ("2026-07-28", "input-required-result-basic-elicitation"): _INPUT
-    + '(sep-2322-elicitation-incomplete: inputRequests missing expected key "user_name")',
-    ("2026-07-28", "input-required-result-multiple-input-requests"): _INPUT
-    + "(sep-2322-multiple-inputs-incomplete: 1 inputRequest of 3; no sampling or roots/list)",
-    ("2026-07-28", "input-required-result-multi-round"): _INPUT
-    + "(sep-2322-multi-round-r2: no new InputRequiredResult with a different requestState)",
-    ("2026-07-28", "input-required-result-non-tool-request"): _INPUT
-    + "for prompts/get (sep-2322-non-tool-incomplete: an SSE stream, not a JSON response)",
 }
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPError
 from mcp_types import CreateMessageResult, ElicitResult, ListRootsResult, Root, TextContent
 
 from bridge.mcp import ClientSession
@@ -94,12 +96,13 @@ async def test_ask_reaches_a_stateless_client_and_a_decline_denies(tmp_path):
     assert len(questions) == 2
 
 
-async def test_a_stateless_client_that_cannot_elicit_gets_a_tool_error_not_a_hang(
+async def test_a_stateless_client_that_cannot_elicit_gets_a_clear_error_not_a_hang(
     http_gateway,
 ):
+    # The fleet server's own error for the failed elicitation comes through as it gave it.
     async with asyncio.timeout(60), Client(http_gateway.url, mode="2026-07-28") as client:
-        result = await client.call_tool("input__greet", {})
-    assert result.is_error
+        with pytest.raises(MCPError, match="no connected client offers elicitation"):
+            await client.call_tool("input__greet", {})
 
 
 async def _call(url: str, name: str, **resume: Any) -> dict[str, Any]:
@@ -200,8 +203,8 @@ async def test_sampling_denied_by_policy_is_refused_before_any_client_is_asked(t
             asyncio.timeout(60),
             Client(served.url, mode="legacy", sampling_callback=sample) as client,
         ):
-            result = await client.call_tool("input__summarize", {})
+            with pytest.raises(MCPError, match="sampling is denied by the gateway's policy"):
+                await client.call_tool("input__summarize", {})
     finally:
         await stop_served(served)
     assert sampled == []
-    assert result.is_error
