@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _HISTORY = 1000  # events a stream keeps for a client that resumes it
+_HOLD = 0.02  # seconds an answer's headers wait for its first event, to leave with it
+_LINGER, _LINGER_BYTES = 2.0, 8 * 1024 * 1024  # what a refused body may still send us
 
 
 @dataclass(frozen=True)
@@ -195,14 +197,34 @@ class HTTPServer:
                 if not isinstance(event, h11.Request):
                     return
                 await _Exchange(self, conn, reader, writer, event, address).run()
+                if conn.their_state is h11.SEND_BODY and conn.our_state is h11.DONE:
+                    await _linger(reader, writer)
+                    return
                 if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
-                    return  # HTTP/1.0, Connection: close, or a body we did not read
+                    return  # HTTP/1.0 or Connection: close
                 conn.start_next_cycle()
         except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):
             return
         finally:
             self._clients.discard(task)
             writer.close()
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """End a connection whose request body we refused without reading it.
+
+    Closing over unread bytes resets the connection, and a reset can destroy our answer
+    (a 413) before the client reads it: say we are done, then drop what still comes, bounded.
+    """
+    if writer.can_write_eof():
+        writer.write_eof()
+    dropped = 0
+    try:
+        async with asyncio.timeout(_LINGER):
+            while dropped < _LINGER_BYTES and (chunk := await reader.read(65536)):
+                dropped += len(chunk)
+    except TimeoutError:
+        pass
 
 
 async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader) -> Any:
@@ -261,7 +283,10 @@ class _Exchange:
                 self.http._in_flight[client] -= 1
         except Refused as refused:
             await self._drain_body()
-            await self._json(refused.status, {"error": str(refused)}, refused.headers)
+            headers = refused.headers
+            if self.conn.their_state is h11.SEND_BODY:  # a body left unread ends the connection
+                headers = [*headers, ("connection", "close")]
+            await self._json(refused.status, {"error": str(refused)}, headers)
         finally:
             log.info(
                 "http %s %s %d %.1fms",
@@ -350,7 +375,7 @@ class _Exchange:
         stream = transport.open_stream(message["id"])
         transport.inbox.put_nowait(message)
         try:
-            await self._sse(stream, 0, extra)
+            await self._sse(stream, 0, extra, hold=True)
         finally:
             if stateless:
                 await self.http.server.close(session.peer)
@@ -381,23 +406,53 @@ class _Exchange:
             stream, after = found, int(number)
         await self._sse(stream, after, [("mcp-session-id", session.key)])
 
-    async def _sse(self, stream: _Stream, after: int, extra: list[tuple[str, str]]) -> None:
-        """Send ``stream``'s events after number ``after`` until it finishes."""
+    async def _sse(
+        self, stream: _Stream, after: int, extra: list[tuple[str, str]], *, hold: bool = False
+    ) -> None:
+        """Send ``stream``'s events after number ``after`` until it finishes.
+
+        With ``hold``, the headers wait for the first event (at most ``_HOLD`` seconds): an
+        answer that comes first and alone goes as one JSON body when the client accepts
+        one (cheaper for both sides than a stream), else headers, events and the end of
+        the stream leave in one write.
+        """
         headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache"), *extra]
         self._start(200, headers)
-        await self._write(None)  # the headers now: the client knows it is accepted
+        flush = None
+        if hold:
+            # Past _HOLD the headers go alone: a client of a long call learns it was accepted.
+            flush = asyncio.get_running_loop().call_later(_HOLD, self._flush_headers)
+        else:
+            await self._write()  # the headers now: the client knows it is accepted
         cursor = after
-        while True:
-            stream.changed.clear()
-            pending = [(n, m) for n, m in stream.events if n > cursor]
-            for number, message in pending:
-                chunk = f"id: {stream.key}:{number}\ndata: {_encode(message)}\n\n".encode()
-                await self._write(h11.Data(data=chunk))
-                cursor = number
-            if stream.finished and cursor >= stream.count:
-                break
-            await stream.changed.wait()
-        await self._write(h11.EndOfMessage())
+        try:
+            while True:
+                stream.changed.clear()
+                pending = [(n, m) for n, m in stream.events if n > cursor]
+                if pending:
+                    cursor = pending[-1][0]
+                done = stream.finished and cursor >= stream.count
+                if done and len(pending) == 1 and self._response is not None and self._json_ok():
+                    body = _encode(pending[0][1]).encode()
+                    await self._respond(200, [("content-type", "application/json"), *extra], body)
+                    return
+                events: list[Any] = []
+                if pending:
+                    chunks = (f"id: {stream.key}:{n}\ndata: {_encode(m)}\n\n" for n, m in pending)
+                    events.append(h11.Data(data="".join(chunks).encode()))
+                if done:
+                    events.append(h11.EndOfMessage())
+                if events:
+                    await self._write(*events)
+                if done:
+                    return
+                await stream.changed.wait()
+        finally:
+            if flush is not None:
+                flush.cancel()
+
+    def _json_ok(self) -> bool:
+        return "application/json" in self.headers.get("accept", "")
 
     # -- HTTP plumbing -----------------------------------------------------------------
 
@@ -438,8 +493,9 @@ class _Exchange:
     async def _respond(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self._start(status, [*headers, ("content-length", str(len(body)))])
         if body:
-            await self._write(h11.Data(data=body))
-        await self._write(h11.EndOfMessage())
+            await self._write(h11.Data(data=body), h11.EndOfMessage())
+        else:
+            await self._write(h11.EndOfMessage())
 
     async def _json(
         self, status: int, data: Any, headers: list[tuple[str, str]] | None = None
@@ -447,14 +503,22 @@ class _Exchange:
         body = _encode(data).encode()
         await self._respond(status, [("content-type", "application/json"), *(headers or [])], body)
 
-    async def _write(self, event: Any) -> None:
-        response = self._response
-        if response is not None:
-            self._response = None
-            self.writer.write(self.conn.send(response) or b"")
-        if event is not None:
-            self.writer.write(self.conn.send(event) or b"")
+    async def _write(self, *events: Any) -> None:
+        """The pending headers (if not sent yet) and ``events``, in one write."""
+        data = [self._headers(), *(self.conn.send(event) or b"" for event in events)]
+        self.writer.write(b"".join(data))
         await self.writer.drain()
+
+    def _headers(self) -> bytes:
+        response, self._response = self._response, None
+        if response is None:
+            return b""
+        return self.conn.send(response) or b""
+
+    def _flush_headers(self) -> None:
+        """Send the held headers alone (a timer's callback: no drain, they are small)."""
+        if self._response is not None and not self.writer.is_closing():
+            self.writer.write(self._headers())
 
 
 def check_origin(headers: dict[str, str], limits: HTTPLimits) -> str | None:
