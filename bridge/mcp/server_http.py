@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 import h11
 
 from bridge.errors import ConnectionClosedError
-from bridge.mcp.jsonrpc import current_request_id
 from bridge.mcp.negotiation import META_VERSION
 from bridge.mcp.server import MCPServer, Peer
-from bridge.mcp.transport import Message, TransportFailure
+from bridge.mcp.server_streams import SessionTransport, Stream
+from bridge.mcp.transport import Message
 
 __all__ = ["HTTPLimits", "HTTPServer", "Refused", "check_origin", "client_key"]
 
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
-_HISTORY = 1000  # events a stream keeps for a client that resumes it
 _HOLD = 0.02  # seconds an answer's headers wait for its first event, to leave with it
 _LINGER, _LINGER_BYTES = 2.0, 8 * 1024 * 1024  # what a refused body may still send us
 
@@ -59,82 +58,8 @@ class Refused(Exception):
         self.headers = headers or []
 
 
-class _Stream:
-    """The events of one SSE stream, kept so that a client can resume it."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.events: list[tuple[int, Message]] = []
-        self.count = 0
-        self.finished = False
-        self.changed = asyncio.Event()
-
-    def put(self, message: Message, *, last: bool = False) -> None:
-        self.count += 1
-        self.events.append((self.count, message))
-        del self.events[:-_HISTORY]
-        self.finished = self.finished or last
-        self.changed.set()
-
-    def finish(self) -> None:
-        self.finished = True
-        self.changed.set()
-
-
-class _SessionTransport:
-    """The engine's side of one HTTP session: POSTs in, streams out."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.inbox: asyncio.Queue[Message | None] = asyncio.Queue()
-        self.streams: dict[str, _Stream] = {}
-        self.by_request: dict[Any, _Stream] = {}
-        self.standalone = _Stream("get")
-        self.streams["get"] = self.standalone
-        self._ids = 0
-
-    def open_stream(self, request_id: Any) -> _Stream:
-        self._ids += 1
-        stream = _Stream(f"s{self._ids}")
-        self.streams[stream.key] = stream
-        self.by_request[request_id] = stream
-        return stream
-
-    def forget(self, stream: _Stream) -> None:
-        self.streams.pop(stream.key, None)
-
-    async def start(self) -> None:
-        pass
-
-    async def send(self, message: Message) -> None:
-        if "method" not in message and "id" in message:  # a response ends its stream
-            stream = self.by_request.pop(message["id"], None)
-            if stream is not None:
-                stream.put(message, last=True)
-            return
-        related = self.by_request.get(current_request_id.get())
-        (related or self.standalone).put(message)
-
-    def cancelled(self, request_id: Any) -> None:
-        """The client cancelled a request: no response will come, so its stream ends."""
-        stream = self.by_request.pop(request_id, None)
-        if stream is not None:
-            stream.finish()
-
-    async def receive(self) -> Message | list[Message] | TransportFailure | None:
-        return await self.inbox.get()
-
-    async def close(self) -> None:
-        self.inbox.put_nowait(None)
-        for stream in self.streams.values():
-            stream.finish()
-
-    def describe_end(self) -> str:
-        return ""
-
-
 class _Session:
-    def __init__(self, key: str, transport: _SessionTransport, peer: Peer) -> None:
+    def __init__(self, key: str, transport: SessionTransport, peer: Peer) -> None:
         self.key = key
         self.transport = transport
         self.peer = peer
@@ -384,7 +309,7 @@ class _Exchange:
 
     def _new_session(self, *, stateless: bool = False) -> _Session:
         key = secrets.token_urlsafe(24)
-        transport = _SessionTransport(f"client-{key[:6]}")
+        transport = SessionTransport(f"client-{key[:6]}")
         peer = self.http.server.open(transport, name=transport.name)
         session = _Session(key, transport, peer)
         if not stateless:
@@ -407,7 +332,7 @@ class _Exchange:
         await self._sse(stream, after, [("mcp-session-id", session.key)])
 
     async def _sse(
-        self, stream: _Stream, after: int, extra: list[tuple[str, str]], *, hold: bool = False
+        self, stream: Stream, after: int, extra: list[tuple[str, str]], *, hold: bool = False
     ) -> None:
         """Send ``stream``'s events after number ``after`` until it finishes.
 
