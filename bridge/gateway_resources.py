@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bridge.errors import MCPError, RemoteError
-from bridge.gateway_upstream import ask, offering, session_of, unwrapped
+from bridge.gateway_upstream import ask, follow, offering, session_of, unwrapped
 from bridge.mcp.input_required import Relay
 from bridge.mcp.jsonrpc import INVALID_PARAMS
 from bridge.resources import ResourceListing, list_resources
@@ -176,7 +176,7 @@ class FleetResources:
         server = servers[0]
         subscribed = self.subscribers.setdefault((server, own), {})
         if not subscribed:
-            await ask(self._fleet(), server, "resources/subscribe", {"uri": own})
+            await follow(self._fleet(), server, own, subscribe=True)
         subscribed[peer] = uri
         return {}
 
@@ -188,7 +188,7 @@ class FleetResources:
         subscribed.pop(peer, None)
         if not subscribed and key in self.subscribers:
             del self.subscribers[key]
-            await ask(self._fleet(), key[0], "resources/unsubscribe", {"uri": own})
+            await follow(self._fleet(), key[0], own, subscribe=False)
         return {}
 
     # -- from the fleet and the clients -----------------------------------------------

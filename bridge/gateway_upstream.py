@@ -18,7 +18,15 @@ if TYPE_CHECKING:
     from bridge.fleet import Fleet
     from bridge.mcp import ClientSession
 
-__all__ = ["REVISION_KEYS", "ask", "fleet_capabilities", "offering", "session_of", "unwrapped"]
+__all__ = [
+    "REVISION_KEYS",
+    "ask",
+    "fleet_capabilities",
+    "follow",
+    "offering",
+    "session_of",
+    "unwrapped",
+]
 
 REVISION_KEYS = frozenset({"resultType", "ttlMs", "cacheScope"})
 """Keys of a 2026-07-28 result that belong to the server's session, not to the client's."""
@@ -64,6 +72,24 @@ async def ask(
     return {k: v for k, v in result.items() if k not in REVISION_KEYS}
 
 
+async def follow(fleet: Fleet, server: str, uri: str, *, subscribe: bool) -> None:
+    """Subscribe to ``uri`` on ``server`` (or stop): by ``resources/subscribe``, or at
+    2026-07-28 in the session's listen stream; errors as ``ask`` gives them."""
+    method = "resources/subscribe" if subscribe else "resources/unsubscribe"
+    session = await session_of(fleet, server, method)
+    try:
+        if subscribe:
+            await session.subscribe_resource(uri)
+        else:
+            await session.unsubscribe_resource(uri)
+    except RemoteError:
+        raise
+    except MCPError as exc:
+        raise RemoteError(
+            INTERNAL_ERROR, f"server {server!r} could not answer {method}: {exc}"
+        ) from exc
+
+
 def unwrapped(params: dict[str, Any]) -> dict[str, Any]:
     """A client's params as a fleet server gets them: without the client's ``_meta`` (its
     envelope and tokens belong to the client's session, not the server's) and without the
@@ -96,7 +122,8 @@ def fleet_capabilities(fleet: Fleet) -> dict[str, Any]:
         if "resources" in declared:
             resources = offered.setdefault("resources", {"listChanged": True})
             own = declared["resources"]
-            if isinstance(own, dict) and own.get("subscribe") is True:
+            # 2026-07-28 subscribes in the session's listen stream, without the capability.
+            if session.stateless or (isinstance(own, dict) and own.get("subscribe") is True):
                 resources["subscribe"] = True
         for plain in ("completions", "logging"):
             if plain in declared:

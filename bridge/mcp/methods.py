@@ -29,8 +29,13 @@ class SessionMethods:
     stateless: bool
     tools: list[Tool]
     log_level: str | None
+    _watched: set[str]
 
     if TYPE_CHECKING:
+
+        def _relisten(self) -> None: ...
+
+        async def _listening(self, timeout: float = 10.0) -> None: ...  # noqa: ASYNC109
 
         async def request(
             self,
@@ -137,11 +142,21 @@ class SessionMethods:
         return await self._paginate("resources/templates/list", "resourceTemplates", {})
 
     async def subscribe_resource(self, uri: str) -> None:
-        """Ask to be told of changes to ``uri`` (see ``on_resource_updated``)."""
+        """Ask to be told of changes to ``uri`` (see ``on_resource_updated``); at 2026-07-28,
+        which has no ``resources/subscribe``, the listen stream is reopened to include it."""
+        if self.stateless:
+            self._watched.add(uri)
+            self._relisten()
+            await self._listening()
+            return
         await self.request("resources/subscribe", {"uri": uri})
 
     async def unsubscribe_resource(self, uri: str) -> None:
         """Stop being told of changes to ``uri``."""
+        if self.stateless:
+            self._watched.discard(uri)
+            self._relisten()
+            return
         await self.request("resources/unsubscribe", {"uri": uri})
 
     def on_resource_updated(self, callback: Callable[[str], None]) -> None:

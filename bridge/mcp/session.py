@@ -123,6 +123,8 @@ class ClientSession(SessionMethods):
         self._relist: asyncio.Task[None] | None = None
         self._relist_again = False
         self._listen: asyncio.Task[None] | None = None
+        self._watched: set[str] = set()
+        """Resources subscribed to; at 2026-07-28 they are in the listen stream's filter."""
         self.subscribed = asyncio.Event()
         """Set once the server acknowledged the ``subscriptions/listen`` stream."""
         self._generation = 0
@@ -232,8 +234,8 @@ class ClientSession(SessionMethods):
                 return await self._initialize(LATEST_PROTOCOL_VERSION)
             self.stateless = True
             self._hint_transport(info.protocol_version)
-            if self.on_tools_changed is not None and _lists_changes(info):
-                self._listen = asyncio.get_running_loop().create_task(self._listen_for_changes())
+            self.server = info
+            self._relisten()
             return info
         raise AssertionError("unreachable: the loop returns or raises")
 
@@ -377,16 +379,52 @@ class ClientSession(SessionMethods):
             if not self._relist_again:
                 return
 
-    async def _listen_for_changes(self) -> None:
-        """Hold a ``subscriptions/listen`` stream open for tools/list_changed (2026-07-28).
+    def _listen_filter(self) -> dict[str, Any]:
+        """What a ``subscriptions/listen`` stream asks for: the list changes someone hears
+        (and the server announces), and the resources subscribed to."""
+        assert self.server is not None
+        capabilities = self.server.capabilities
+        heard = self.connection.notification_handlers
+        wanted: dict[str, Any] = {}
+        if self.on_tools_changed is not None and _lists_changes(capabilities, "tools"):
+            wanted["toolsListChanged"] = True
+        for kind, key in (("prompts", "promptsListChanged"), ("resources", "resourcesListChanged")):
+            if f"notifications/{kind}/list_changed" in heard and _lists_changes(capabilities, kind):
+                wanted[key] = True
+        if self._watched:
+            wanted["resourceSubscriptions"] = sorted(self._watched)
+        return wanted
 
-        The notifications arrive on the stream like any other and reach
-        ``_tools_changed``; the request itself ends only when the server closes it.
+    def _relisten(self) -> None:
+        """(Re)open the ``subscriptions/listen`` stream for what is wanted now (2026-07-28)."""
+        if self._listen is not None:
+            self._listen.cancel()
+            self._listen = None
+        wanted = self._listen_filter()
+        self.subscribed.clear()
+        if wanted:
+            self._listen = asyncio.get_running_loop().create_task(self._listen_for(wanted))
+
+    async def _listening(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait (bounded) until the server acknowledged the listen stream, or it ended."""
+        if self._listen is None or self._listen.done():
+            return
+        acknowledged = asyncio.ensure_future(self.subscribed.wait())
+        try:
+            await asyncio.wait(
+                {acknowledged, self._listen}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            acknowledged.cancel()
+
+    async def _listen_for(self, wanted: dict[str, Any]) -> None:
+        """Hold a ``subscriptions/listen`` stream open for ``wanted`` (2026-07-28).
+
+        The notifications arrive on the stream like any other and reach their handlers;
+        the request itself ends only when the server closes it.
         """
         try:
-            await self.request(
-                "subscriptions/listen", {"notifications": {"toolsListChanged": True}}, timeout=None
-            )
+            await self.request("subscriptions/listen", {"notifications": wanted}, timeout=None)
         except MCPError as exc:
             log.info("server %r: no change notifications (%s)", self.name, exc)
 
@@ -401,6 +439,6 @@ async def _pong(_params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _lists_changes(info: ServerInfo) -> bool:
-    tools = info.capabilities.get("tools")
-    return isinstance(tools, dict) and tools.get("listChanged") is True
+def _lists_changes(capabilities: dict[str, Any], kind: str) -> bool:
+    declared = capabilities.get(kind)
+    return isinstance(declared, dict) and declared.get("listChanged") is True

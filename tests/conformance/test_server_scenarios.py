@@ -122,17 +122,8 @@ LEGS = {
     ),
 }
 
-_SUBSCRIBE = (
-    "gateway gap: resources/subscribe and resources/unsubscribe are not served "
-    "(check {0}: Method not found -32601)"
-)
-
 # Scenarios that pass directly but not through the gateway, with the checks that fail there.
 GATEWAY_GAPS = {
-    ("0.1.16", "resources-subscribe"): _SUBSCRIBE.format("resources-subscribe"),
-    ("0.1.16", "resources-unsubscribe"): _SUBSCRIBE.format("resources-unsubscribe"),
-    ("2025-11-25", "resources-subscribe"): _SUBSCRIBE.format("resources-subscribe"),
-    ("2025-11-25", "resources-unsubscribe"): _SUBSCRIBE.format("resources-unsubscribe"),
     ("2026-07-28", "server-stateless"): (
         "gateway gap: the stateless 2026-07-28 front does not refuse a missing or partial "
         "_meta (-32602, HTTP 400), an unsupported version (HTTP 400, supportedVersions "

@@ -3,8 +3,9 @@
 Run: python sdk_input_server.py [stdio|streamable-http] [--port N]. At 2026-07-28 the SDK
 asks through an ``input_required`` result and a retry (multi-round-trip requests); at the
 handshake versions it sends ``elicitation/create``, ``sampling/createMessage`` or
-``roots/list`` during the call. Either way the tool's answer says what the client gave. ``grow`` adds a tool and publishes the
-change (to ``subscriptions/listen`` streams at 2026-07-28).
+``roots/list`` during the call. Either way the tool's answer says what the client gave.
+``grow`` adds a tool and publishes the change, ``touch`` the update of ``memo://note`` (to
+``subscriptions/listen`` streams at 2026-07-28).
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ def summarize(summary: Annotated[CreateMessageResult, Resolve(ask_summary)]) -> 
     """Say what the client's model answered when asked to summarize."""
     content = summary.content
     return f"summary: {content.text if isinstance(content, TextContent) else '?'}"
+
+
+@server.resource("memo://note")
+def note() -> str:
+    """A note whose changes ``touch`` announces."""
+    return "a note"
+
+
+@server.tool()
+async def touch(ctx: Context) -> str:
+    """Announce that memo://note changed (to ``subscriptions/listen`` streams)."""
+    await ctx.notify_resource_updated("memo://note")
+    return "touched"
 
 
 @server.tool()
