@@ -127,10 +127,11 @@ GATEWAY_GAPS = {
     ("2026-07-28", "server-stateless"): (
         "gateway gap: the stateless 2026-07-28 front does not refuse a missing or partial "
         "_meta (-32602, HTTP 400), an unsupported version (HTTP 400, supportedVersions "
-        "lists handshake versions), a header mismatch (-32020, HTTP 400; answers -32022), an "
-        "undeclared client capability (-32021); answers removed and unknown methods with "
-        "HTTP 200, not 404 + -32601; sends notifications/message without _meta logLevel; "
-        "advertises listChanged but answers subscriptions/listen with -32601"
+        "lists handshake versions) or a header mismatch (-32020, HTTP 400; answers -32022); "
+        "refuses an undeclared client capability with -32021 but HTTP 200, not 400; answers "
+        "removed and unknown methods with HTTP 200, not 404 + -32601; sends "
+        "notifications/message without _meta logLevel; advertises listChanged but answers "
+        "subscriptions/listen with -32601"
     ),
     ("2026-07-28", "http-header-validation"): (
         "gateway gap: Mcp-Method/Mcp-Name headers are not checked against the body "
