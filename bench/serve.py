@@ -1,6 +1,7 @@
 """Benchmark: what a tool call gains through `agent serve` against calling the server directly.
 
 Run: python bench/serve.py [--calls 300] [--runs 5] [--clients 200] [--parts stdio,http,...]
+     [--tree OTHER_CHECKOUT]  (the gateway runs from there: before/after comparisons)
 
 Every figure comes from real processes: our own client (bridge.mcp) calls `echo` on a fleet
 server directly, then through `python -m agent serve --config F` fronting that same server.
@@ -13,8 +14,9 @@ each run gives a median per call, and the spread of the runs is printed beside t
 - http-front: the gateway over HTTP fronting the raw stdio server, against that server
   direct over stdio: the cost of our HTTP front and the gateway together (no target).
 - crowd: N clients (default 200), each with its own HTTP connection and session, call the
-  gateway at once; every answer is checked against what that client sent. Throughput,
-  p50/p99 latency and errors are printed.
+  gateway at once, stateless (2026-07-28) and then with sessions (2025-11-25); every answer
+  is checked against what that client sent. Throughput, p50/p99 latency, errors, and the
+  CPU per call of the clients (one process), the gateway and the fleet server are printed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 RAW = [sys.executable, str(ROOT / "tests/servers/raw_server.py"), "echo"]
 SDK_HTTP = [sys.executable, str(ROOT / "tests/servers/sdk_server.py"), "streamable-http"]
+TREE = ROOT  # where `python -m agent` runs from: --tree compares another checkout
 Call = Callable[[str], Awaitable[str]]  # sends a text, returns the text the server answered
 
 
@@ -91,7 +94,7 @@ async def session_call(transport: Any, protocol: str) -> AsyncIterator[Call]:
 def stdio_client(argv: list[str], protocol: str) -> Any:
     from bridge.mcp import StdioTransport
 
-    return session_call(StdioTransport(argv[0], argv[1:], cwd=ROOT, name="bench"), protocol)
+    return session_call(StdioTransport(argv[0], argv[1:], cwd=TREE, name="bench"), protocol)
 
 
 def http_client(url: str, protocol: str) -> Any:
@@ -136,7 +139,7 @@ async def http_gateway(config: Path) -> AsyncIterator[tuple[str, int]]:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=log,
-            cwd=ROOT,
+            cwd=TREE,
         )
         try:
             await wait_listening(port, proc)
@@ -274,13 +277,13 @@ async def crowd(
         )
         print(
             f"crowd ({protocol}): {len(calls)}/{width} sessions opened "
-            f"({options.open_width} at a time) in "
+            f"({options.open_width} at a time, serve.max_concurrent {options.limit}) in "
             f"{time.perf_counter() - began:.2f} s"
             + (f"; failed: {dict(failed_open)}" if failed_open else "")
         )
         if not calls:
             return
-        for run in range(options.runs):
+        for run in range(options.crowd_runs):
             began, mine, (theirs, fleet) = time.perf_counter(), cpu_seconds(), cpu_of_tree(pid)
             latencies, errors = await crowd_round(calls, server, run, options.crowd_calls)
             wall = time.perf_counter() - began
@@ -333,6 +336,7 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="alternating batches per side")
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--crowd-calls", type=int, default=25, help="calls per crowd client")
+    parser.add_argument("--crowd-runs", type=int, default=3, help="rounds of the whole crowd")
     parser.add_argument("--parts", default="stdio,http,http-front,crowd")
     parser.add_argument("--open-width", type=int, default=10, help="crowd sessions opening at once")
     parser.add_argument("--protocol", default="auto", help="our client's protocol setting")
@@ -342,10 +346,21 @@ async def main() -> None:
         help="the crowd runs once per protocol (stateless, then sessions)",
     )
     parser.add_argument(
-        "--limit", type=int, default=1000, help="serve.max_concurrent (one key per address)"
+        "--limit",
+        type=int,
+        default=1000,
+        help="serve.max_concurrent: keyed by address, so every local client shares it; "
+        "the default 32 turns most of a local crowd away with 429",
+    )
+    parser.add_argument(
+        "--tree", type=Path, default=ROOT, help="run the gateway from this checkout (A/B)"
     )
     options = parser.parse_args()
+    global TREE
+    TREE = options.tree.resolve()
     parts = options.parts.split(",")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average {load} on {os.cpu_count()} cores (other work skews every figure)")
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
         os.environ["XDG_CACHE_HOME"] = str(directory / "cache")  # no catalog cache of ours
