@@ -17,6 +17,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownBlock, MarkdownFence, MarkdownParagraph
 
 from agent.terminal import clean, sanitize
+from agent.tui import gc_hold
 from agent.tui.markdown_stream import Block, Signature, finished, line_offset, top_level
 from agent.tui.markdown_table import AlignedTable
 from config.secrets import StreamMasker
@@ -31,6 +32,9 @@ TITLES: dict[Role, str] = {"user": "you", "assistant": "", "notice": "", "error"
 # not yet finished are parsed and re-rendered, so an update costs the same at line 200 as
 # at line 5 and the rate need not slow down as the answer grows.
 FLUSH_INTERVAL = 1 / 12
+# A list, table or quote still growing is rebuilt on each update (Textual's blocks cannot
+# take new items in place), which makes garbage in proportion: it updates less often.
+REBUILD_INTERVAL = 1 / 4
 
 
 class _Shown:
@@ -69,6 +73,7 @@ class ChatMessage(Markdown):
         self._frozen: list[Signature] = []  # the finished blocks, in order
         self._tail: list[_Shown] = []  # the blocks from ``_top`` on, as shown
         self._last: Widget | None = None  # the block without a bottom margin
+        self._holding = False  # full garbage collections wait while this streams
 
     def update(self, markdown: str) -> AwaitComplete:
         """Show ``markdown`` in full (a message that is not streamed, or a rebuild)."""
@@ -83,11 +88,17 @@ class ChatMessage(Markdown):
 
     async def write(self, text: str) -> None:
         """Append streamed text; it shows with the next batched update."""
+        if not self._holding:
+            self._holding = True
+            gc_hold.hold()
         shown = self._masker.feed(text)
         if shown:
             self._pending.append(sanitize(shown))
         if self._timer is None and self._pending:
-            self._timer = self.set_timer(FLUSH_INTERVAL, self._flush)
+            last = self._tail[-1].widget if self._tail else None
+            growing = last is None or isinstance(last, MarkdownParagraph | MarkdownFence)
+            interval = FLUSH_INTERVAL if growing else REBUILD_INTERVAL
+            self._timer = self.set_timer(interval, self._flush)
 
     async def flush(self) -> None:
         """Show what was written so far now, without waiting for the batch."""
@@ -102,6 +113,7 @@ class ChatMessage(Markdown):
             self._pending.clear()
             async with self.lock:
                 await self._show_tail()
+            gc_hold.tick()
 
     async def finish(self) -> None:
         """Show what is still held back; the block is complete."""
@@ -111,6 +123,16 @@ class ChatMessage(Markdown):
         await self.flush()
         if self._tail or self._frozen:
             await self._check()
+        if self._holding:
+            self._holding = False
+            gc_hold.release()
+            gc_hold.settle()  # walks only what the last second of streaming made
+
+    def on_unmount(self) -> None:
+        """Removed while it streams (the chat was cleared, the app quits): stop holding."""
+        if self._holding:
+            self._holding = False
+            gc_hold.release(thaw=True)
 
     async def _check(self) -> None:
         """Rebuild in full if the streamed blocks differ from the whole text parsed at once.
@@ -193,7 +215,18 @@ class ChatMessage(Markdown):
             )
             old.set_content(old._highlighted_code)
         elif isinstance(old, MarkdownParagraph) and token.type == "paragraph_open":
-            old.build_from_token(block.tokens[1])
+            inline = block.tokens[1]
+            content = old._token_to_content(inline)
+            old._inline_token, old._content = inline, content
+            # Text that still fits the lines it had needs a repaint, not a new layout of
+            # the screen (which walks every widget of the transcript).
+            inner = old.size - old.styles.gutter.totals
+            rules = old.styles  # as Widget.get_content_height passes them
+            same = inner.width > 0 and inner.height == content.get_height(
+                rules,  # type: ignore[arg-type]
+                inner.width,
+            )
+            old.update(content, layout=not same)
         else:
             return False
         old._token = token
