@@ -129,6 +129,11 @@ class Connection:
         )
         self._reader.add_done_callback(self._reader_done)
 
+    def feed(self, message: Message) -> None:
+        """Dispatch a message handed over rather than read: a stateless HTTP request comes
+        with its own connection, which needs no reader task for one message."""
+        self._dispatch(message)
+
     def _reader_done(self, task: asyncio.Task[None]) -> None:
         # Defence in depth: however the reader ends, nothing pending may wait for a timeout.
         if task.cancelled():

@@ -150,8 +150,11 @@ class MCPServer:
         self.app = app
         self.report = report
 
-    def open(self, transport: Transport, *, name: str = "client") -> Peer:
-        """Start serving on a started transport; the peer's connection ends with it."""
+    def open(self, transport: Transport, *, name: str = "client", read: bool = True) -> Peer:
+        """Start serving on a started transport; the peer's connection ends with it.
+
+        ``read=False`` starts no reader: messages come through ``peer.connection.feed``.
+        """
         connection = Connection(transport, name=name)
         peer = Peer(connection)
         handlers: dict[str, RequestHandler] = {
@@ -166,7 +169,8 @@ class MCPServer:
             handlers = {m: _timed(m, h, self.report) for m, h in handlers.items()}
         connection.request_handlers = handlers
         connection.notification_handlers = {"notifications/initialized": lambda _p: None}
-        connection.start()
+        if read:
+            connection.start()
         self.app.attach(peer)
         return peer
 

@@ -298,7 +298,10 @@ class _Exchange:
             await self._respond(202, extra, b"")
             return
         stream = transport.open_stream(message["id"])
-        transport.inbox.put_nowait(message)
+        if stateless:
+            session.peer.connection.feed(message)  # its only message: no reader task
+        else:
+            transport.inbox.put_nowait(message)
         try:
             await self._sse(stream, 0, extra, hold=True)
         finally:
@@ -310,7 +313,7 @@ class _Exchange:
     def _new_session(self, *, stateless: bool = False) -> _Session:
         key = secrets.token_urlsafe(24)
         transport = SessionTransport(f"client-{key[:6]}")
-        peer = self.http.server.open(transport, name=transport.name)
+        peer = self.http.server.open(transport, name=transport.name, read=not stateless)
         session = _Session(key, transport, peer)
         if not stateless:
             self.http.sessions[key] = session
