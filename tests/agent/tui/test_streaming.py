@@ -215,3 +215,33 @@ async def test_a_long_answer_streamed_by_the_model_ends_as_rendered_at_once(box,
         await until(pilot, lambda: whole.source == text and whole.children, "the one-shot render")
         await pilot.pause()
         assert streamed == rendered(whole)
+
+
+async def test_a_paragraph_that_still_fits_its_lines_is_repainted_without_a_new_layout():
+    text = " ".join(f"word{n}" for n in range(80))
+    async with Host().run_test(size=(60, 40)) as pilot:
+        transcript = pilot.app.query_one(Transcript)
+        answer = ChatMessage("assistant", title="m")
+        await transcript.add(answer)
+        await answer.write("word")
+        await answer.flush()
+        await pilot.pause()
+        paragraph = answer.children[0]
+        real = paragraph.update
+        layouts: list[bool] = []
+
+        def update(content: Any, *, layout: bool = True) -> None:
+            layouts.append(layout)
+            real(content, layout=layout)
+
+        paragraph.update = update  # type: ignore[method-assign]
+        for delta in pieces(text[4:], [6]):
+            await answer.write(delta)
+            await answer.flush()
+            await pilot.pause()
+        await answer.finish()
+        await pilot.pause()
+        lines = paragraph.size.height
+        assert lines > 5
+        assert layouts.count(True) <= lines and layouts.count(False) > 3 * lines
+        assert rendered(answer) == await one_shot(pilot, text)
