@@ -85,9 +85,10 @@ class HTTPServer:
         self.path = path
         self.health = health or (lambda: {"status": "ok"})
         self.sessions: dict[str, _Session] = {}
-        self._in_flight: dict[str, int] = {}
+        self._in_flight: dict[tuple[str, str], int] = {}  # (client, requests|streams)
         self._listener: asyncio.Server | None = None
         self._clients: set[asyncio.Task[Any]] = set()
+        self._closing = False
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Listen on ``host:port`` (port 0 picks one); the address actually bound."""
@@ -96,6 +97,7 @@ class HTTPServer:
         return str(address[0]), int(address[1])
 
     async def aclose(self) -> None:
+        self._closing = True
         if self._listener is not None:
             self._listener.close()
         for task in list(self._clients):
@@ -129,6 +131,12 @@ class HTTPServer:
                     return  # HTTP/1.0 or Connection: close
                 conn.start_next_cycle()
         except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):
+            return
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
+            # aclose() ends the connection: return, or asyncio logs the cancelled callback
+            # task as an error with a traceback on the way out.
             return
         finally:
             self._clients.discard(task)
@@ -187,7 +195,6 @@ class _Exchange:
 
     async def run(self) -> None:
         path = urlsplit(self.target).path
-        client = ""
         try:
             if path == "/health" and self.method == "GET":
                 await self._json(200, self.http.health())
@@ -198,14 +205,17 @@ class _Exchange:
             if self.method == "OPTIONS":
                 await self._preflight(origin)
                 return
-            client = self._authorize()
-            if self.http._in_flight.get(client, 0) >= self.http.limits.max_concurrent:
-                raise Refused(429, "too many concurrent requests from this client")
-            self.http._in_flight[client] = self.http._in_flight.get(client, 0) + 1
+            # A GET stream stays open for its session's life: streams get slots of their own,
+            # or a client's sessions would use up the slots its requests need.
+            slot = (self._authorize(), "streams" if self.method == "GET" else "requests")
+            in_flight = self.http._in_flight
+            if in_flight.get(slot, 0) >= self.http.limits.max_concurrent:
+                raise Refused(429, f"too many concurrent {slot[1]} from this client")
+            in_flight[slot] = in_flight.get(slot, 0) + 1
             try:
                 await self._mcp()
             finally:
-                self.http._in_flight[client] -= 1
+                in_flight[slot] -= 1
         except Refused as refused:
             await self._drain_body()
             headers = refused.headers

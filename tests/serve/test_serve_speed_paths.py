@@ -99,3 +99,21 @@ async def test_a_refused_oversized_body_gets_its_413_every_time_and_ends_the_con
         await stop_served(served)
     assert {answer.status_code for answer in answers} == {413}
     assert {answer.headers.get("connection") for answer in answers} == {"close"}
+
+
+async def test_open_get_streams_do_not_use_up_the_request_slots_of_their_client(tmp_path):
+    served = await start_served(fleet_yaml(tmp_path, "serve:\n  max_concurrent: 1\n"), "--http")
+    try:
+        async with asyncio.timeout(60), httpx.AsyncClient(timeout=20) as http:
+            headers = await _session(http, served.url)
+            listen = {**headers, "accept": "text/event-stream"}
+            async with http.stream("GET", served.url, headers=listen) as stream:
+                assert stream.status_code == 200
+                call = _call(2, "echo", {"text": "still served"})
+                answer = await http.post(served.url, json=call, headers=headers)
+                second = await http.get(served.url, headers=listen)
+    finally:
+        await stop_served(served)
+    assert answer.status_code == 200
+    assert answer.json()["result"]["content"][0]["text"] == "still served"
+    assert second.status_code == 429  # streams are bounded too, on their own count
