@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-__all__ = ["Block", "Signature", "finished", "line_offset", "top_level"]
+__all__ = ["Block", "Signature", "finished", "items", "line_offset", "top_level"]
 
 Signature = tuple[tuple[object, ...], ...]
 
@@ -58,6 +58,20 @@ def top_level(tokens: Iterable[Token]) -> list[Block]:
             blocks.append(Block(tuple(current), start, _signature(current)))
             current = []
     return blocks
+
+
+def items(signature: Signature) -> list[Signature]:
+    """The signatures of the children of a container block (the items of a list)."""
+    out: list[Signature] = []
+    current: list[tuple[object, ...]] = []
+    depth = 0
+    for token in signature[1:-1]:  # between the block's own open and close
+        current.append(token)
+        depth += int(str(token[2]))  # nesting: 1 opens, -1 closes
+        if depth == 0:
+            out.append(tuple(current))
+            current = []
+    return out
 
 
 def finished(blocks: Sequence[Block], complete_lines: int) -> int:

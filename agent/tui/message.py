@@ -14,11 +14,16 @@ from textual.await_complete import AwaitComplete
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
-from textual.widgets._markdown import MarkdownBlock, MarkdownFence, MarkdownParagraph
+from textual.widgets._markdown import (
+    MarkdownBlock,
+    MarkdownBulletList,
+    MarkdownFence,
+    MarkdownParagraph,
+)
 
 from agent.terminal import clean, sanitize
 from agent.tui import gc_hold
-from agent.tui.markdown_stream import Block, Signature, finished, line_offset, top_level
+from agent.tui.markdown_stream import Block, Signature, finished, items, line_offset, top_level
 from agent.tui.markdown_table import AlignedTable
 from config.secrets import StreamMasker
 
@@ -32,9 +37,13 @@ TITLES: dict[Role, str] = {"user": "you", "assistant": "", "notice": "", "error"
 # not yet finished are parsed and re-rendered, so an update costs the same at line 200 as
 # at line 5 and the rate need not slow down as the answer grows.
 FLUSH_INTERVAL = 1 / 12
-# A list, table or quote still growing is rebuilt on each update (Textual's blocks cannot
-# take new items in place), which makes garbage in proportion: it updates less often.
+# A list, table or quote still growing adds widgets or is rebuilt with each update (and
+# makes garbage in proportion): it updates less often.
 REBUILD_INTERVAL = 1 / 4
+
+# Blocks that mostly grow along a line, so they can update often; anything else adds
+# lines or widgets with each update, which costs a layout of the whole screen.
+_GROWING = (MarkdownParagraph, MarkdownFence)
 
 
 class _Shown:
@@ -96,7 +105,7 @@ class ChatMessage(Markdown):
             self._pending.append(sanitize(shown))
         if self._timer is None and self._pending:
             last = self._tail[-1].widget if self._tail else None
-            growing = last is None or isinstance(last, MarkdownParagraph | MarkdownFence)
+            growing = last is None or isinstance(last, _GROWING)
             interval = FLUSH_INTERVAL if growing else REBUILD_INTERVAL
             self._timer = self.set_timer(interval, self._flush)
 
@@ -169,7 +178,7 @@ class ChatMessage(Markdown):
         stale, fresh = self._tail[same:], blocks[same:]
         self._tail = self._tail[:same]
         with self.app.batch_update():
-            if stale and fresh and self._refill(stale[0], fresh[0]):
+            if stale and fresh and await self._in_place(stale[0], fresh[0]):
                 self._tail.append(stale.pop(0))
                 fresh = fresh[1:]
             gone = [shown.widget for shown in stale if shown.widget is not None]
@@ -198,6 +207,37 @@ class ChatMessage(Markdown):
             start, end = widget.source_range
             widget.source_range = (start + self._top_line, end + self._top_line)
         return _Shown(block.signature, widget)
+
+    async def _in_place(self, shown: _Shown, block: Block) -> bool:
+        """Update a grown paragraph, code block or bulleted list without rebuilding it."""
+        return self._refill(shown, block) or await self._grow_list(shown, block)
+
+    async def _grow_list(self, shown: _Shown, block: Block) -> bool:
+        """Give a bulleted list its new items: the items before the last one shown are
+        final, the last one is replaced and the new ones are added (as Textual composes
+        them). A list that became loose changes every item and is rebuilt instead."""
+        old = shown.widget
+        if not isinstance(old, MarkdownBulletList) or block.tokens[0].type != "bullet_list_open":
+            return False
+        before, after = items(shown.signature), items(block.signature)
+        keep = len(before) - 1
+        if (
+            keep < 0
+            or shown.signature[0] != block.signature[0]
+            or len(after) < len(before)
+            or before[:keep] != after[:keep]
+            or len(old.children) != len(before)
+        ):
+            return False
+        new = self._build(block).widget
+        assert isinstance(new, MarkdownBulletList)
+        new._blocks = new._blocks[keep:]
+        rows = list(new.compose())
+        await old.remove_children(old.children[keep:])
+        await old.mount_all(rows)
+        old._token, old.source_range = new._token, new.source_range
+        shown.signature = block.signature
+        return True
 
     def _refill(self, shown: _Shown, block: Block) -> bool:
         """Give a grown paragraph or code block its new content in place, if it is one.

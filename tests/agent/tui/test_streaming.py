@@ -245,3 +245,23 @@ async def test_a_paragraph_that_still_fits_its_lines_is_repainted_without_a_new_
         assert lines > 5
         assert layouts.count(True) <= lines and layouts.count(False) > 3 * lines
         assert rendered(answer) == await one_shot(pilot, text)
+
+
+async def test_a_growing_bulleted_list_keeps_its_list_and_its_finished_items():
+    text = "".join(f"- item {n} with *some* words\n" for n in range(8)) + "\nAfter."
+    async with Host().run_test(size=(80, 40)) as pilot:
+        transcript = pilot.app.query_one(Transcript)
+        answer = ChatMessage("assistant", title="m")
+        await transcript.add(answer)
+        await answer.write(text[:60])  # two items and a bit
+        await answer.flush()
+        bullets = answer.children[0]
+        first_item = bullets.children[0]
+        for delta in pieces(text[60:], [5]):
+            await answer.write(delta)
+            await answer.flush()
+        await answer.finish()
+        await pilot.pause()
+        assert answer.children[0] is bullets and bullets.children[0] is first_item
+        assert len(bullets.children) == 8
+        assert rendered(answer) == await one_shot(pilot, text)
