@@ -34,8 +34,9 @@ Role = Literal["user", "assistant", "notice", "error"]
 TITLES: dict[Role, str] = {"user": "you", "assistant": "", "notice": "", "error": "error"}
 # A streamed answer is re-rendered at most this often: a model sends tens of deltas a
 # second, and re-rendering on each one starved the keyboard (issue 16). Only the blocks
-# not yet finished are parsed and re-rendered, so an update costs the same at line 200 as
-# at line 5 and the rate need not slow down as the answer grows.
+# not yet finished are parsed and re-rendered, so that part of an update costs the same at
+# line 200 as at line 5 (a layout still walks every widget on the screen: Textual's
+# compositor does, which bench/tui_stream.py --lines 600 shows).
 FLUSH_INTERVAL = 1 / 12
 # A list, table or quote still growing adds widgets or is rebuilt with each update (and
 # makes garbage in proportion): it updates less often.
