@@ -265,3 +265,30 @@ async def test_a_growing_bulleted_list_keeps_its_list_and_its_finished_items():
         assert answer.children[0] is bullets and bullets.children[0] is first_item
         assert len(bullets.children) == 8
         assert rendered(answer) == await one_shot(pilot, text)
+
+
+TRICKY = {
+    "an ordered list past nine": "\n".join(f"{n}. item {n}" for n in range(1, 13)) + "\n\nx",
+    "a list that turns loose": "- a\n- b\n\n- c loose\n- d\n\ntext",
+    "lists with other markers": "- a\n* b\n+ c\n\n1) x\n2) y",
+    "code and lazy text in an item": "- item\n\n  ```py\n  code\n  ```\n- next\n  more\nlazy",
+    "nested quotes and a list": "> quote\n> > nested\n> back\n\n> - in quote\n> - two\n\nout",
+    "a table ended by text": "| a | b |\n|:-|:-:|\n| 1 | 2 |\nno blank line\n\npara",
+    "headings and hard breaks": "# H1 #\n## H2\nSetext\n===\n\ntext  \nbreak\\\nmore",
+    "tildes and an unclosed fence": "~~~\ntilde\n~~~\n\n```\nunclosed fence\nstill code",
+    "emphasis across lines, html": "*emph\nacross* and **bold\nx**\n\n<div>\nhtml\n</div>\n\nend",
+    "rules and tasks": "para\n***\nmore\n___\n\n- [ ] task\n- [x] done",
+    "indented code and tabs": "    indented\n    code\n\n  not code\n\n\tTab code",
+    "items with paragraphs": "1. one\n\n   para\n\n2. two\n   - nested\n     - deeper\n3. three",
+}
+
+
+@pytest.mark.parametrize("text", list(TRICKY.values()), ids=list(TRICKY))
+async def test_tricky_markdown_streamed_in_small_pieces_renders_as_at_once(text):
+    async with Host().run_test(size=(90, 60)) as pilot:
+        answer = await stream(pilot, text, pieces(text, [2, 5, 1, 3]))
+        first = answer.children[0]
+        await answer.finish()
+        await pilot.pause()
+        assert answer.children[0] is first
+        assert rendered(answer) == await one_shot(pilot, text)
