@@ -74,7 +74,7 @@ class Gateway:
             refresh()
             self.content.relay.fleet_changed()
             for peer in list(self.peers):
-                self._spawn(peer.notify("notifications/tools/list_changed"))
+                self._spawn(peer.changed("notifications/tools/list_changed"))
 
         toolset.fleet.on_tools_changed = changed
         self.content.serve(toolset.fleet)

@@ -15,6 +15,7 @@ from bridge.gateway_resources import FleetResources
 from bridge.gateway_upstream import fleet_capabilities
 from bridge.mcp import input_required
 from bridge.mcp.jsonrpc import RequestHandler
+from bridge.mcp.server_listen import serve_listen
 
 if TYPE_CHECKING:
     from bridge.fleet import Fleet
@@ -76,6 +77,19 @@ class FleetContent:
         async def set_level(params: dict[str, Any]) -> dict[str, Any]:
             return await self.relay.set_level(peer, params)
 
+        async def follow(uris: list[str]) -> None:
+            for uri in uris:
+                await resources.subscribe(peer, {"uri": uri})
+
+        async def unfollow(uris: list[str]) -> None:
+            for uri in uris:
+                await resources.unsubscribe(peer, {"uri": uri})
+
+        async def listen(params: dict[str, Any]) -> dict[str, Any]:
+            # A stateless client's stream: the resources it names are followed upstream.
+            capabilities = {"tools": {"listChanged": True}, **self.capabilities()}
+            return await serve_listen(peer, params, capabilities, opened=follow, closed=unfollow)
+
         return {
             "prompts/list": self.prompts.listed,
             "prompts/get": get_prompt,
@@ -86,6 +100,7 @@ class FleetContent:
             "resources/unsubscribe": unsubscribe,
             "completion/complete": completion,
             "logging/setLevel": set_level,
+            "subscriptions/listen": listen,
         }
 
     def attach(self, peer: Peer) -> None:

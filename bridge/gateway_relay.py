@@ -84,8 +84,8 @@ class Relay:
         calling: dict[Peer, contextvars.Context] = dict(self.callers(server))  # latest wins
         targets: dict[Peer, contextvars.Context | None] = {**calling} or dict.fromkeys(self.peers)
         for peer, context in targets.items():
-            if peer.log_level is None and context is None:
-                continue  # not asked for, and not about this client's call
+            if peer.log_level is None and (context is None or peer.stateless):
+                continue  # not asked for (a stateless client asks per request), or not its call
             if peer.log_level is not None and LEVELS.index(level) < LEVELS.index(peer.log_level):
                 continue
             sending = peer.notify("notifications/message", message)
@@ -176,4 +176,4 @@ class Relay:
 
     def _broadcast(self, method: str) -> None:
         for peer in list(self.peers):
-            self._spawn(peer.notify(method))
+            self._spawn(peer.changed(method))

@@ -199,7 +199,7 @@ class FleetResources:
         if not isinstance(uri, str):
             return
         for peer, shown in list(self.subscribers.get((server, uri), {}).items()):
-            self._spawn(peer.notify("notifications/resources/updated", {**params, "uri": shown}))
+            self._spawn(peer.changed("notifications/resources/updated", {**params, "uri": shown}))
 
     def detach(self, peer: Peer) -> None:
         """A client left: its subscriptions end; a URI nobody follows any more is dropped."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from bridge.errors import RemoteError
-from bridge.mcp.jsonrpc import INVALID_PARAMS, Connection, RequestHandler
+from bridge.mcp.jsonrpc import INVALID_PARAMS, METHOD_NOT_FOUND, Connection, RequestHandler
 from bridge.mcp.negotiation import (
     HANDSHAKE_VERSIONS,
     META_CAPABILITIES,
@@ -22,6 +22,7 @@ from bridge.mcp.negotiation import (
     MODERN_VERSION,
     UNSUPPORTED_VERSION,
 )
+from bridge.mcp.server_listen import Listener, serve_listen, wants
 from bridge.mcp.transport import Transport
 
 __all__ = ["App", "MCPServer", "Peer", "Report"]
@@ -32,6 +33,12 @@ _CACHEABLE = frozenset(
     {"server/discover", "tools/list", "prompts/list", "resources/list", "resources/read"}
     | {"resources/templates/list"}
 )
+_REMOVED = frozenset(
+    {"initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"}
+)
+"""Methods 2026-07-28 removed: a stateless request for one is not found."""
+_HANDSHAKE_ONLY = frozenset({"subscriptions/listen"})
+"""Methods only 2026-07-28 has."""
 _LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 
 
@@ -50,6 +57,8 @@ class Peer:
         self.stateless = False
         self.log_level: str | None = None
         self.name = connection.name
+        self.listening: list[Listener] = []
+        """The client's open ``subscriptions/listen`` streams (2026-07-28)."""
 
     def can(self, capability: str) -> bool:
         """Whether the client declared ``capability`` (``sampling``, ``elicitation``, ``roots``)
@@ -68,6 +77,20 @@ class Peer:
 
     async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         await self.connection.notify(method, params)
+
+    async def changed(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """Tell of a list change or a resource update: a client on a session is told at once,
+        a stateless one on each of its listen streams that asked for this kind."""
+        if not self.stateless:
+            await self.notify(method, params)
+            return
+        sent = [
+            listener.send(self, method, params)
+            for listener in self.listening
+            if wants(listener.wanted, method, params)
+        ]
+        if sent:
+            await asyncio.gather(*sent)
 
     async def progress(
         self, token: Any, progress: float, total: float | None = None, message: str | None = None
@@ -162,9 +185,12 @@ class MCPServer:
             "server/discover": lambda params: self._discover(peer, params),
             "ping": _empty,
             "logging/setLevel": lambda params: _set_level(peer, params),
+            "subscriptions/listen": lambda params: serve_listen(
+                peer, params, self.app.capabilities()
+            ),
         }
-        for method, handler in self.app.handlers(peer).items():
-            handlers[method] = _enveloped(peer, method, handler)
+        handlers.update(self.app.handlers(peer))
+        handlers = {method: _enveloped(peer, method, h) for method, h in handlers.items()}
         if self.report is not None:
             handlers = {m: _timed(m, h, self.report) for m, h in handlers.items()}
         connection.request_handlers = handlers
@@ -218,10 +244,16 @@ class MCPServer:
 
 def _enveloped(peer: Peer, method: str, handler: RequestHandler) -> RequestHandler:
     """``handler`` after the request's ``_meta`` envelope is read (stateless clients), its
-    result stamped as 2026-07-28 wants it."""
+    result stamped as 2026-07-28 wants it; a method that revision removed is not found."""
+    if method == "server/discover":
+        return handler  # reads the envelope itself
+    removed = method in _REMOVED
+    handshake_only = method in _HANDSHAKE_ONLY
 
     async def handle(params: dict[str, Any]) -> Any:
         peer.absorb(params)
+        if (peer.stateless and removed) or (not peer.stateless and handshake_only):
+            raise RemoteError(METHOD_NOT_FOUND, f"Method not found: {method}")
         result = await handler(params)
         return _stamped(method, result) if peer.stateless else result
 

@@ -143,11 +143,15 @@ INIT = {
     "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t"}},
 }
 GOOD = {"authorization": "Bearer s3cret", "accept": "application/json, text/event-stream"}
+CALL_ECHO = {
+    "jsonrpc": "2.0",
+    "method": "tools/call",
+    "params": {"name": "echo", "arguments": {"text": "hi"}},
+}
 
 
 async def test_http_security_refuses_bad_tokens_origins_bodies_and_crowds(secured):
     async with httpx.AsyncClient(timeout=20) as http:
-        health = await http.get(secured.url.replace("/mcp", "/health"))
         no_token = await http.post(secured.url, json=INIT)
         bad_token = await http.post(secured.url, json=INIT, headers={"authorization": "Bearer x"})
         bad_origin = await http.post(
@@ -155,6 +159,13 @@ async def test_http_security_refuses_bad_tokens_origins_bodies_and_crowds(secure
         )
         big = await http.post(secured.url, content=b'{"x": "' + b"a" * 5000 + b'"}', headers=GOOD)
         good = await http.post(secured.url, json=INIT, headers=GOOD)
+        # A call waits for its server's start: after it, the health check must say "up"
+        # (before it, on a loaded machine, the toolbox may still be starting).
+        call = {**CALL_ECHO, "id": 2}
+        headers = {**GOOD, "mcp-session-id": good.headers["mcp-session-id"]}
+        echoed = await http.post(secured.url, json=call, headers=headers)
+        health = await http.get(secured.url.replace("/mcp", "/health"))
+    assert echoed.status_code == 200 and "hi" in echoed.text
     assert health.status_code == 200 and health.json()["servers"]["toolbox"] == "up"
     assert no_token.status_code == 401 and bad_token.status_code == 401
     assert "bearer" in no_token.headers["www-authenticate"].lower()

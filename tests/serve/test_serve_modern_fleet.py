@@ -7,8 +7,16 @@ import asyncio
 import sys
 from pathlib import Path
 
+import httpx
+import pytest
+
+from bridge.errors import RemoteError
 from bridge.mcp import ClientSession, StdioTransport
-from tests.serve.conftest import ROOT, SERVERS, serve_command
+from bridge.mcp.http import StreamableHTTPTransport
+from bridge.mcp.jsonrpc import METHOD_NOT_FOUND
+from bridge.mcp.negotiation import META_CAPABILITIES, META_VERSION, MODERN_VERSION
+from bridge.mcp.server_listen import honoured, wants
+from tests.serve.conftest import ROOT, SERVERS, serve_command, start_served, stop_served
 
 
 def _modern_fleet(tmp_path: Path) -> Path:
@@ -39,3 +47,90 @@ async def test_a_subscription_through_the_gateway_hears_a_modern_servers_updates
         assert (await session.call_tool("input__touch", {})).text == "touched"
         assert await heard.get() == "memo://note"
         await session.unsubscribe_resource("memo://note")
+
+
+async def test_a_stateless_client_hears_tool_changes_on_its_listen_stream(tmp_path):
+    served = await start_served(_modern_fleet(tmp_path), "--http")
+    try:
+        names = await _grow_and_listen(served.url)
+    finally:
+        await stop_served(served)
+    assert "input__grown" in names
+
+
+async def _grow_and_listen(url: str) -> list[str]:
+    changed: asyncio.Queue[list[str]] = asyncio.Queue()
+    session = ClientSession(
+        StreamableHTTPTransport(url, name="gw"),
+        name="gw",
+        protocol=MODERN_VERSION,
+        on_tools_changed=lambda tools: changed.put_nowait([t.name for t in tools]),
+    )
+    async with asyncio.timeout(60), session:
+        await session.open()
+        assert session.stateless
+        await session.subscribed.wait()  # the gateway acknowledged the listen stream
+        assert (await session.call_tool("input__grow", {})).text == "grew"
+        return await changed.get()
+
+
+def test_a_listen_stream_honours_only_what_was_asked_and_is_offered():
+    offered = {"tools": {"listChanged": True}, "resources": {"subscribe": True}}
+    asked = {
+        "toolsListChanged": True,
+        "promptsListChanged": True,
+        "resourceSubscriptions": ["memo://a", 7],
+        "taskIds": ["x"],
+    }
+    wanted = honoured(asked, offered)
+    assert wanted == {"toolsListChanged": True, "resourceSubscriptions": ["memo://a"]}
+    assert wants(wanted, "notifications/tools/list_changed", None)
+    assert not wants(wanted, "notifications/prompts/list_changed", None)
+    assert wants(wanted, "notifications/resources/updated", {"uri": "memo://a"})
+    assert not wants(wanted, "notifications/resources/updated", {"uri": "memo://b"})
+
+
+async def test_methods_the_2026_revision_removed_are_not_found_for_a_stateless_request(
+    http_gateway,
+):
+    session = ClientSession(
+        StreamableHTTPTransport(http_gateway.url, name="gw"), name="gw", protocol=MODERN_VERSION
+    )
+    async with asyncio.timeout(60), session:
+        await session.open()
+        for method in ("ping", "logging/setLevel", "resources/subscribe"):
+            with pytest.raises(RemoteError, match="Method not found") as caught:
+                await session.request(method, {"level": "info", "uri": "memo://x"})
+            assert caught.value.code == METHOD_NOT_FOUND
+
+
+async def test_sigterm_with_a_listen_stream_open_ends_serve_without_a_traceback(tmp_path):
+    served = await start_served(_modern_fleet(tmp_path), "--http")
+    body = {
+        "jsonrpc": "2.0",
+        "id": 9,
+        "method": "subscriptions/listen",
+        "params": {
+            "notifications": {"toolsListChanged": True},
+            "_meta": {META_VERSION: MODERN_VERSION, META_CAPABILITIES: {}},
+        },
+    }
+    headers = {
+        "accept": "application/json, text/event-stream",
+        "mcp-protocol-version": MODERN_VERSION,
+    }
+    try:
+        async with (
+            asyncio.timeout(30),
+            httpx.AsyncClient(timeout=20) as http,
+            http.stream("POST", served.url, json=body, headers=headers) as stream,
+        ):
+            first = await anext(stream.aiter_lines())
+            assert first.startswith("id:") or "acknowledged" in first
+            served.process.terminate()  # the stream is still open
+            async with asyncio.timeout(15):
+                await served.process.wait()
+    finally:
+        await stop_served(served)
+    assert served.process.returncode == 143
+    assert not any("Traceback" in line for line in served.lines), "".join(served.lines)
