@@ -14,12 +14,11 @@ from textual.await_complete import AwaitComplete
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
-from textual.widgets._markdown import (
-    MarkdownBlock,
-    MarkdownBulletList,
-    MarkdownFence,
-    MarkdownParagraph,
-)
+
+# MarkdownBulletList and MarkdownParagraph are not re-exported by textual.widgets.markdown;
+# streaming updates them in place through Textual's own private helpers, as its append does.
+from textual.widgets._markdown import MarkdownBulletList, MarkdownParagraph
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 from agent.terminal import clean, sanitize
 from agent.tui import gc_hold
