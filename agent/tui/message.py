@@ -209,8 +209,16 @@ class ChatMessage(Markdown):
         return _Shown(block.signature, widget)
 
     async def _in_place(self, shown: _Shown, block: Block) -> bool:
-        """Update a grown paragraph, code block or bulleted list without rebuilding it."""
-        return self._refill(shown, block) or await self._grow_list(shown, block)
+        """Update a grown paragraph, code block, bulleted list or table without rebuilding."""
+        if self._refill(shown, block) or await self._grow_list(shown, block):
+            return True
+        if isinstance(shown.widget, AlignedTable) and block.tokens[0].type == "table_open":
+            new = self._build(block).widget
+            assert isinstance(new, AlignedTable)
+            if await shown.widget.grow(new):
+                shown.signature = block.signature
+                return True
+        return False
 
     async def _grow_list(self, shown: _Shown, block: Block) -> bool:
         """Give a bulleted list its new items: the items before the last one shown are

@@ -80,14 +80,16 @@ def pieces(text: str, sizes: list[int]) -> list[str]:
 
 
 def rendered(message: ChatMessage) -> list[tuple[Any, ...]]:
-    """What the message shows: each descendant's kind, classes, content, place and size."""
+    """What the message shows: each descendant's kind, classes, content, alignment, place
+    and size."""
     origin = message.content_region.offset
     out = []
     for widget in message.walk_children(Widget):
         visual = widget.render()
         text = visual.markup if isinstance(visual, Content) else type(visual).__name__
         place = widget.region.offset - origin
-        out.append((type(widget).__name__, sorted(widget.classes), text, place, widget.size))
+        kind, align = type(widget).__name__, widget.styles.text_align
+        out.append((kind, sorted(widget.classes), text, align, place, widget.size))
     return out
 
 
@@ -291,4 +293,24 @@ async def test_tricky_markdown_streamed_in_small_pieces_renders_as_at_once(text)
         await answer.finish()
         await pilot.pause()
         assert answer.children[0] is first
+        assert rendered(answer) == await one_shot(pilot, text)
+
+
+async def test_a_growing_table_keeps_its_cells_and_its_columns_alignment():
+    text = "| name | value |\n|---|---:|\n" + "".join(f"| row {n} | {n * 7} |\n" for n in range(9))
+    async with Host().run_test(size=(80, 40)) as pilot:
+        transcript = pilot.app.query_one(Transcript)
+        answer = ChatMessage("assistant", title="m")
+        await transcript.add(answer)
+        await answer.write(text[:60])  # the header and a row and a bit
+        await answer.flush()
+        table = answer.children[0]
+        first_cell = table.query(".row1").first()
+        for delta in pieces(text[60:], [4]):
+            await answer.write(delta)
+            await answer.flush()
+        await answer.finish()
+        await pilot.pause()
+        assert answer.children[0] is table and table.query(".row1").first() is first_cell
+        assert [cell.styles.text_align for cell in table.query(".cell")][1::2] == ["right"] * 9
         assert rendered(answer) == await one_shot(pilot, text)
