@@ -102,6 +102,13 @@ class Gateway:
 
         return {"tools/list": listing, "tools/call": call, **self.content.handlers(peer)}
 
+    def tool_schema(self, name: str) -> dict[str, Any] | None:
+        """The input schema a client was given for tool ``name`` (a hidden tool has none)."""
+        if self.toolset is None or self.policy.verdict(name) == "deny":
+            return None
+        entry = self.toolset.catalog.resolve(name)
+        return entry.tool.input_schema if entry is not None else None
+
     def server_of(self, params: dict[str, Any]) -> tuple[str | None, str | None]:
         """(tool, server) a request names, for its log line."""
         name = params.get("name")

@@ -92,6 +92,10 @@ class ToolServer:
     def detach(self, peer: Peer) -> None:
         pass
 
+    def tool_schema(self, name: str) -> dict[str, Any] | None:
+        tool = self.tools.get(name)
+        return tool.input_schema if tool is not None else None
+
     async def _list(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {"tools": [tool.wire() for tool in self.tools.values()]}
 

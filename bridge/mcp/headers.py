@@ -20,12 +20,14 @@ from bridge.mcp.types import Tool
 __all__ = [
     "MCP_METHOD",
     "MCP_NAME",
+    "NAMED_BY",
     "PARAM_PREFIX",
     "PROTOCOL_VERSION",
     "encode_value",
     "invalid_param_header",
     "param_header_map",
     "param_headers",
+    "param_text",
     "routed_tools",
     "standard_headers",
 ]
@@ -38,8 +40,8 @@ MCP_NAME = "Mcp-Name"
 PARAM_PREFIX = "Mcp-Param-"
 ANNOTATION = "x-mcp-header"
 
-# The params field each routed method names its target by.
-_NAMED_BY = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+NAMED_BY = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+"""The params field each routed method names its target by (``Mcp-Name``)."""
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 _SENTINEL = re.compile(r"=\?base64\?.*\?=")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name characters
@@ -72,7 +74,7 @@ def standard_headers(message: Mapping[str, Any]) -> dict[str, str]:
     params = message.get("params")
     if not isinstance(params, Mapping):
         return headers
-    field = _NAMED_BY.get(method)
+    field = NAMED_BY.get(method)
     if field is not None and isinstance(params.get(field), str):
         headers[MCP_NAME] = encode_value(params[field])
     meta = params.get("_meta")
@@ -148,14 +150,19 @@ def param_headers(header_map: Mapping[Path, str], arguments: Mapping[str, Any]) 
         value: Any = arguments
         for key in path:
             value = value.get(key) if isinstance(value, Mapping) else None
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, str | int) and not isinstance(value, bool):
-            text = str(value)
-        else:
-            continue  # null, missing, or not a scalar: nothing to mirror
-        headers[f"{PARAM_PREFIX}{token}"] = encode_value(text)
+        text = param_text(value)
+        if text is not None:  # null, missing, or not a scalar: nothing to mirror
+            headers[f"{PARAM_PREFIX}{token}"] = encode_value(text)
     return headers
+
+
+def param_text(value: Any) -> str | None:
+    """An argument as its ``Mcp-Param-*`` header says it, or None when none is sent."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int):
+        return str(value)
+    return None
 
 
 def routed_tools(server: str, tools: list[Tool]) -> tuple[list[Tool], ParamHeaderMaps]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from bridge.errors import RemoteError
@@ -126,7 +126,7 @@ class Peer:
             raise RemoteError(
                 UNSUPPORTED_VERSION,
                 f"Unsupported protocol version: {version!r}",
-                {"supported": [MODERN_VERSION, *HANDSHAKE_VERSIONS]},
+                {"supported": [MODERN_VERSION], "requested": version},
             )
         self.stateless = True
         self.protocol_version = version
@@ -155,6 +155,11 @@ class App(Protocol):
         """A client connected (the gateway forwards servers' requests and changes to it)."""
         ...
 
+    def tool_schema(self, name: str) -> Mapping[str, Any] | None:
+        """The input schema of the tool a client calls ``name`` (its ``x-mcp-header``
+        properties are checked against a stateless request's headers), or None."""
+        ...
+
     def detach(self, peer: Peer) -> None: ...
 
 
@@ -172,6 +177,10 @@ class MCPServer:
     def __init__(self, app: App, *, report: Report | None = None) -> None:
         self.app = app
         self.report = report
+
+    def tool_schema(self, name: str) -> Mapping[str, Any] | None:
+        """The app's schema of tool ``name`` (see :meth:`App.tool_schema`)."""
+        return self.app.tool_schema(name)
 
     def open(self, transport: Transport, *, name: str = "client", read: bool = True) -> Peer:
         """Start serving on a started transport; the peer's connection ends with it.

@@ -25,6 +25,7 @@ import h11
 from bridge.errors import ConnectionClosedError
 from bridge.mcp.negotiation import META_VERSION
 from bridge.mcp.server import MCPServer, Peer
+from bridge.mcp.server_checks import Refusal, check_request, status_of
 from bridge.mcp.server_streams import SessionTransport, Stream
 from bridge.mcp.transport import Message
 
@@ -291,9 +292,14 @@ class _Exchange:
         is_request = isinstance(message.get("method"), str) and "id" in message
         stateless = False
         if session is None:
-            if message.get("method") == "initialize":
+            if message.get("method") == "initialize" and not _enveloped(message):
                 session = self._new_session()
-            elif is_request and _enveloped(message):
+            elif is_request:
+                # No session: a stateless (2026-07-28) request, which must stand alone.
+                refusal = check_request(message, self.headers, self.http.server.tool_schema)
+                if refusal is not None:
+                    await self._refuse(message["id"], refusal)
+                    return
                 stateless = True
                 session = self._new_session(stateless=True)
             else:
@@ -313,7 +319,7 @@ class _Exchange:
         else:
             transport.inbox.put_nowait(message)
         try:
-            await self._sse(stream, 0, extra, hold=True)
+            await self._sse(stream, 0, extra, hold=True, stateless=stateless)
         finally:
             if stateless:
                 await self.http.server.close(session.peer)
@@ -345,23 +351,31 @@ class _Exchange:
         await self._sse(stream, after, [("mcp-session-id", session.key)])
 
     async def _sse(
-        self, stream: Stream, after: int, extra: list[tuple[str, str]], *, hold: bool = False
+        self,
+        stream: Stream,
+        after: int,
+        extra: list[tuple[str, str]],
+        *,
+        hold: bool = False,
+        stateless: bool = False,
     ) -> None:
         """Send ``stream``'s events after number ``after`` until it finishes.
 
         With ``hold``, the headers wait for the first event (at most ``_HOLD`` seconds): an
         answer that comes first and alone goes as one JSON body when the client accepts
         one (cheaper for both sides than a stream), else headers, events and the end of
-        the stream leave in one write.
+        the stream leave in one write. A ``stateless`` request's lone error answer sets the
+        status (404 for a method not found, 400 for the revision's bad-request errors).
         """
         headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache"), *extra]
         self._start(200, headers)
         flush = None
-        if hold:
-            # Past _HOLD the headers go alone: a client of a long call learns it was accepted.
-            flush = asyncio.get_running_loop().call_later(_HOLD, self._flush_headers)
-        else:
+        if not hold:
             await self._write()  # the headers now: the client knows it is accepted
+        elif not stateless:
+            # Past _HOLD the headers go alone: a client of a long call learns it was accepted.
+            # A stateless request's wait for its first event: its answer may set the status.
+            flush = asyncio.get_running_loop().call_later(_HOLD, self._flush_headers)
         cursor = after
         try:
             while True:
@@ -370,10 +384,14 @@ class _Exchange:
                 if pending:
                     cursor = pending[-1][0]
                 done = stream.finished and cursor >= stream.count
-                if done and len(pending) == 1 and self._response is not None and self._json_ok():
-                    body = _encode(pending[0][1]).encode()
-                    await self._respond(200, [("content-type", "application/json"), *extra], body)
-                    return
+                if done and len(pending) == 1 and self._response is not None:
+                    status = status_of(pending[0][1]) if stateless else 200
+                    if self._json_ok():
+                        body = _encode(pending[0][1]).encode()
+                        json = [("content-type", "application/json"), *extra]
+                        await self._respond(status, json, body)
+                        return
+                    self._start(status, headers)
                 events: list[Any] = []
                 if pending:
                     chunks = (f"id: {stream.key}:{n}\ndata: {_encode(m)}\n\n" for n, m in pending)
@@ -388,6 +406,13 @@ class _Exchange:
         finally:
             if flush is not None:
                 flush.cancel()
+
+    async def _refuse(self, request_id: Any, refusal: Refusal) -> None:
+        """A stateless request refused before it is served: its status and JSON-RPC error."""
+        error: dict[str, Any] = {"code": refusal.code, "message": refusal.message}
+        if refusal.data is not None:
+            error["data"] = refusal.data
+        await self._json(refusal.status, {"jsonrpc": "2.0", "id": request_id, "error": error})
 
     def _json_ok(self) -> bool:
         return "application/json" in self.headers.get("accept", "")
@@ -488,11 +513,10 @@ def client_key(headers: dict[str, str], limits: HTTPLimits, address: str) -> str
 
 
 def _enveloped(message: Message) -> bool:
+    """Whether a message carries the 2026-07-28 envelope (so it is a stateless request)."""
     params = message.get("params")
     meta = params.get("_meta") if isinstance(params, dict) else None
-    return message.get("method") == "server/discover" or (
-        isinstance(meta, dict) and META_VERSION in meta
-    )
+    return isinstance(meta, dict) and META_VERSION in meta
 
 
 def _rpc_error(request_id: Any, code: int, message: str) -> dict[str, Any]:

@@ -118,6 +118,7 @@ async def test_sigterm_with_a_listen_stream_open_ends_serve_without_a_traceback(
     headers = {
         "accept": "application/json, text/event-stream",
         "mcp-protocol-version": MODERN_VERSION,
+        "mcp-method": "subscriptions/listen",
     }
     try:
         async with (

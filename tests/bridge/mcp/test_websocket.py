@@ -31,6 +31,9 @@ class _Empty:
     def detach(self, peer: Peer) -> None:
         pass
 
+    def tool_schema(self, name: str) -> None:
+        return None
+
 
 async def test_a_client_past_its_concurrent_limit_is_turned_away_until_one_closes():
     listener = await serve_websocket(
