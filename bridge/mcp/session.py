@@ -50,9 +50,10 @@ PROBE_TIMEOUT = 2.0
 """How long a ``server/discover`` probe waits before taking the server for a legacy one.
 
 Short, because some legacy stdio servers never answer a method they do not know, and
-every start would pay it. A stateless server too slow for it is still served: the SDKs
-that speak 2026-07-28 speak the handshake family too, and one that speaks only 2026-07-28
-answers ``initialize`` with -32022, which sends the session back to ``server/discover``."""
+every start would pay it; only stdio probes in ``auto`` have it (HTTP answers at once). A
+stateless server too slow for it is still served: the SDKs that speak 2026-07-28 speak the
+handshake family too, and one that speaks only 2026-07-28 answers ``initialize`` with
+-32022, which sends the session back to ``server/discover``."""
 
 # Methods without effects: repeated after the server lost its session instead of failed.
 SAFE_TO_REPEAT = frozenset(
@@ -199,7 +200,10 @@ class ClientSession(SessionMethods):
             return await self._initialize(self.protocol)
         version = self.protocol if self.protocol != "auto" else MODERN_VERSION
         # A legacy stdio server may never answer an unknown method: keep time for initialize.
-        probe: float | None = min(PROBE_TIMEOUT, budget / 2)
+        # An HTTP server answers one at once, and a pinned version has nothing to fall back
+        # to: those probes may take the whole budget (a loaded server is slow, not legacy).
+        quick = self.protocol == "auto" and not isinstance(self.transport, WireHints)
+        probe: float | None = min(PROBE_TIMEOUT, budget / 2) if quick else budget
         for attempt in range(2):
             try:
                 result = await self.connection.request(
