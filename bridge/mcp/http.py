@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bridge.errors import ConnectionClosedError, MCPError, ProtocolError, ServerStartError
 from bridge.mcp.headers import PROTOCOL_VERSION, param_headers, standard_headers
 from bridge.mcp.sse import Event, EventTooLarge, read_events
+from bridge.mcp.tls import verify_setting
 from bridge.mcp.transport import Message, ParamHeaderMaps, SessionLostError, TransportFailure
 from config.secrets import mask
 
@@ -92,7 +93,7 @@ class StreamableHTTPTransport:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.connect_timeout, read=None),
             auth=self.auth,
-            verify=self.verify,
+            verify=verify_setting(self.verify),
             follow_redirects=True,
         )
 

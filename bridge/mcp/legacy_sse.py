@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 
 from bridge.errors import ConnectionClosedError, MCPError, ServerStartError
 from bridge.mcp.sse import EventTooLarge, read_events
+from bridge.mcp.tls import verify_setting
 from bridge.mcp.transport import Message, TransportFailure
 from config.secrets import mask
 
@@ -65,7 +66,7 @@ class LegacySSETransport:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self._connect_timeout, read=None),
                 auth=self._auth,
-                verify=self._verify,
+                verify=verify_setting(self._verify),
                 follow_redirects=True,
             )
         self._stream = asyncio.get_running_loop().create_task(self._read_stream())
