@@ -377,6 +377,7 @@ class _Exchange:
             # A stateless request's wait for its first event: its answer may set the status.
             flush = asyncio.get_running_loop().call_later(_HOLD, self._flush_headers)
         cursor = after
+        gone: asyncio.Future[Any] | None = None  # watches the connection while we wait
         try:
             while True:
                 stream.changed.clear()
@@ -402,10 +403,29 @@ class _Exchange:
                     await self._write(*events)
                 if done:
                     return
-                await stream.changed.wait()
+                gone = gone or asyncio.ensure_future(self._client_gone())
+                changed: asyncio.Future[Any] = asyncio.ensure_future(stream.changed.wait())
+                await asyncio.wait({changed, gone}, return_when=asyncio.FIRST_COMPLETED)
+                changed.cancel()
+                if gone.done():
+                    return  # the client went away: the stream (kept to resume) is theirs no more
         finally:
+            if gone is not None:
+                # Ended before the connection's next read, which only one reader may wait on.
+                gone.cancel()
+                await asyncio.gather(gone, return_exceptions=True)
             if flush is not None:
                 flush.cancel()
+
+    async def _client_gone(self) -> None:
+        """Return once the client has closed its end of the connection.
+
+        While a response streams, a client sends nothing more on its connection but the
+        next request (kept for h11 to read once this response is done), so an end of file
+        means it went away: its stream stops holding a slot and a handler.
+        """
+        while data := await self.reader.read(65536):
+            self.conn.receive_data(data)
 
     async def _refuse(self, request_id: Any, refusal: Refusal) -> None:
         """A stateless request refused before it is served: its status and JSON-RPC error."""

@@ -148,11 +148,8 @@ def conformance_server(node: Path) -> Iterator[Listening]:
 @pytest.fixture(scope="module")
 def gateway(conformance_server: Listening, tmp_path_factory: pytest.TempPathFactory):
     config = tmp_path_factory.mktemp("gateway") / "agent.yaml"
-    # Every harness connection comes from one loopback client, and a GET stream whose client
-    # went away keeps its slot until its session ends: the default limit (32) runs out mid-run.
     config.write_text(
         f'servers:\n  conformance:\n    url: {conformance_server.url}\n    prefix: ""\n'
-        "serve:\n  max_concurrent: 1000\n"
     )
     argv = [sys.executable, "-m", "agent", "serve", "--config", str(config)]
     with listening([*argv, "--http", "127.0.0.1:0"], ROOT) as served:

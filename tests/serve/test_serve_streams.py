@@ -1,0 +1,95 @@
+"""A client that goes away stops holding what its stream held: a GET stream's slot of
+``max_concurrent``, a stateless listen stream's handler."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.serve.conftest import fleet_yaml, start_served, stop_served
+
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
+}
+ACCEPT = {"accept": "application/json, text/event-stream"}
+
+
+async def _open_and_drop(url: str, headers: dict[str, str]) -> int:
+    """Open a GET stream, then drop the connection: the stream's status."""
+    async with (
+        httpx.AsyncClient(timeout=10) as http,
+        http.stream("GET", url, headers={**headers, "accept": "text/event-stream"}) as stream,
+    ):
+        return stream.status_code
+
+
+async def test_get_streams_whose_clients_went_away_free_their_slots(tmp_path):
+    served = await start_served(fleet_yaml(tmp_path, "serve:\n  max_concurrent: 2\n"), "--http")
+    try:
+        async with asyncio.timeout(60):
+            async with httpx.AsyncClient(timeout=10) as http:
+                answer = await http.post(served.url, json=INIT, headers=ACCEPT)
+            headers = {
+                **ACCEPT,
+                "mcp-session-id": answer.headers["mcp-session-id"],
+                "mcp-protocol-version": "2025-11-25",
+            }
+            opened = [await _open_and_drop(served.url, headers) for _ in range(2)]
+            # Each drop is noticed as the server reads the end of the connection; a client
+            # told 429 meanwhile tries again, as a reconnecting client does.
+            later = []
+            for _ in range(4):
+                for _attempt in range(100):
+                    status = await _open_and_drop(served.url, headers)
+                    if status != 429:
+                        break
+                    await asyncio.sleep(0.02)
+                later.append(status)
+    finally:
+        await stop_served(served)
+    assert opened == [200, 200]
+    assert later == [200, 200, 200, 200]
+
+
+async def test_a_connection_serves_its_next_request_after_a_streamed_answer(tmp_path):
+    served = await start_served(fleet_yaml(tmp_path), "--http")
+    slow = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "tools/call",
+        "params": {
+            "name": "count_slowly",
+            "arguments": {"n": 3, "delay": 0.05},
+            "_meta": {"progressToken": "p"},
+        },
+    }
+    echo = {
+        "jsonrpc": "2.0",
+        "id": 3,
+        "method": "tools/call",
+        "params": {"name": "echo", "arguments": {"text": "next"}},
+    }
+    try:
+        async with asyncio.timeout(60), httpx.AsyncClient(timeout=10) as http:
+            answer = await http.post(served.url, json=INIT, headers=ACCEPT)
+            headers = {
+                **ACCEPT,
+                "mcp-session-id": answer.headers["mcp-session-id"],
+                "mcp-protocol-version": "2025-11-25",
+            }
+            streamed = await http.post(served.url, json=slow, headers=headers)
+            after = await http.post(served.url, json=echo, headers=headers)  # same connection
+    finally:
+        await stop_served(served)
+    assert streamed.headers["content-type"].startswith("text/event-stream")
+    assert streamed.text.count("notifications/progress") == 3 and "counted to 3" in streamed.text
+    assert after.status_code == 200 and "next" in after.text
+    assert not any("Traceback" in line for line in served.lines), "".join(served.lines)
