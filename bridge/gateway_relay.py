@@ -140,7 +140,8 @@ class Relay:
 
     def detach(self, peer: Peer) -> None:
         """A client left: the fleet's level may rise to what the others asked for."""
-        self._spawn(self._pass_level(leaving=peer))
+        if not peer.stateless:  # a stateless request's level was its own, never passed on
+            self._spawn(self._pass_level(leaving=peer))
 
     def roots_changed(self, _params: dict[str, Any]) -> None:
         """A client's roots changed: tell the servers whose roots the clients answer."""
@@ -153,7 +154,11 @@ class Relay:
             self._spawn(session.connection.notify("notifications/roots/list_changed"))
 
     async def _pass_level(self, leaving: Peer | None = None) -> None:
-        asked = [p.log_level for p in self.peers if p is not leaving and p.log_level in LEVELS]
+        asked = [
+            p.log_level
+            for p in self.peers
+            if p is not leaving and not p.stateless and p.log_level in LEVELS
+        ]
         lowest = min(asked, key=LEVELS.index) if asked else None
         if lowest is None or lowest == self.level or self.fleet is None:
             return
