@@ -52,9 +52,7 @@ def parse_address(text: str, option: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def request_logger(
-    route: Any = None,
-) -> Any:
+def request_logger(route: Any = None, *, name: str = "agent serve") -> Any:
     """One stderr line per request: method, tool, server, milliseconds, outcome."""
 
     def report(method: str, params: dict[str, Any], seconds: float, outcome: str) -> None:
@@ -65,7 +63,7 @@ def request_logger(
         if server:
             parts.append(f"server={server}")
         parts += [f"{seconds * 1000:.1f}ms", outcome]
-        print(clean("agent serve: " + " ".join(parts)), file=sys.stderr, flush=True)
+        print(clean(f"{name}: " + " ".join(parts)), file=sys.stderr, flush=True)
 
     return report
 
@@ -89,6 +87,8 @@ async def listen(
     http: tuple[str, int] | None,
     ws: tuple[str, int] | None,
     health: Any = None,
+    *,
+    name: str = "agent serve",
 ) -> None:
     """Serve over HTTP and/or WebSocket until cancelled, else over stdio until EOF."""
     from bridge.mcp.server_http import HTTPServer
@@ -103,11 +103,11 @@ async def listen(
     try:
         if front is not None and http is not None:
             host, port = await front.start(*http)
-            print(f"agent serve: listening on http://{host}:{port}/mcp", file=sys.stderr)
+            print(f"{name}: listening on http://{host}:{port}/mcp", file=sys.stderr)
         if ws is not None:
             sockets = await serve_websocket(server, ws[0], ws[1], limits)
             host, port = sockets.sockets[0].getsockname()[:2]
-            print(f"agent serve: listening on ws://{host}:{port}/", file=sys.stderr)
+            print(f"{name}: listening on ws://{host}:{port}/", file=sys.stderr)
         sys.stderr.flush()
         await asyncio.Event().wait()  # until a signal cancels the command
     finally:

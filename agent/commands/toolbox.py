@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def run_toolbox(options: argparse.Namespace) -> int:
@@ -23,6 +24,11 @@ def run_toolbox(options: argparse.Namespace) -> int:
         from agent.errors import UsageError
 
         raise UsageError("the toolbox serves HTTP on loopback only (it asks for no token)")
-    server = MCPServer(toolbox_server(), report=request_logger())
-    interrupts.run(listen(server, HTTPLimits(), http, None))
+
+    def tool_of(params: dict[str, Any]) -> tuple[str | None, None]:
+        tool = params.get("name")
+        return (tool if isinstance(tool, str) else None), None
+
+    server = MCPServer(toolbox_server(), report=request_logger(tool_of, name="agent toolbox"))
+    interrupts.run(listen(server, HTTPLimits(), http, None, name="agent toolbox"))
     return 0

@@ -54,9 +54,14 @@ class Served:
 
 
 async def start_served(config: Path, option: str) -> Served:
+    return await start_listening(serve_command(config, option, "127.0.0.1:0"))
+
+
+async def start_listening(argv: list[str]) -> Served:
+    """Run ``argv`` (an ``agent`` command that serves) until it says where it listens."""
     env = {**os.environ, "AGENT_SERVE_TOKEN": "s3cret"}
     process = await asyncio.create_subprocess_exec(
-        *serve_command(config, option, "127.0.0.1:0"),
+        *argv,
         stdin=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         env=env,

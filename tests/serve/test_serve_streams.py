@@ -1,13 +1,17 @@
-"""A client that goes away stops holding what its stream held: a GET stream's slot of
-``max_concurrent``, a stateless listen stream's handler."""
+"""Streams of ``agent serve --http`` (and ``agent toolbox --http``): a client that goes away
+lets go of its slot, a dropped stream resumes by ``Last-Event-ID``, a connection serves
+its next request after a streamed answer, progress arrives as SSE events."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import httpx
 
-from tests.serve.conftest import fleet_yaml, start_served, stop_served
+from bridge.mcp import ClientSession
+from bridge.mcp.http import StreamableHTTPTransport
+from tests.serve.conftest import fleet_yaml, start_listening, start_served, stop_served
 
 INIT = {
     "jsonrpc": "2.0",
@@ -93,3 +97,67 @@ async def test_a_connection_serves_its_next_request_after_a_streamed_answer(tmp_
     assert streamed.text.count("notifications/progress") == 3 and "counted to 3" in streamed.text
     assert after.status_code == 200 and "next" in after.text
     assert not any("Traceback" in line for line in served.lines), "".join(served.lines)
+
+
+async def test_a_dropped_stream_resumes_by_get_with_last_event_id(tmp_path):
+    served = await start_served(fleet_yaml(tmp_path), "--http")
+    slow = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "tools/call",
+        "params": {
+            "name": "count_slowly",
+            "arguments": {"n": 4, "delay": 0.1},
+            "_meta": {"progressToken": "p"},
+        },
+    }
+    try:
+        async with asyncio.timeout(60):
+            async with httpx.AsyncClient(timeout=10) as http:
+                answer = await http.post(served.url, json=INIT, headers=ACCEPT)
+            headers = {
+                **ACCEPT,
+                "mcp-session-id": answer.headers["mcp-session-id"],
+                "mcp-protocol-version": "2025-11-25",
+            }
+            last = None
+            async with (
+                httpx.AsyncClient(timeout=10) as http,
+                http.stream("POST", served.url, json=slow, headers=headers) as stream,
+            ):
+                async for line in stream.aiter_lines():
+                    if line.startswith("id:"):
+                        last = line[3:].strip()
+                    if line.startswith("data:") and '"progress":1' in line:
+                        break  # the first progress: drop the connection here
+            assert last is not None
+            async with httpx.AsyncClient(timeout=10) as http:
+                resumed = await http.get(
+                    served.url,
+                    headers={**headers, "accept": "text/event-stream", "last-event-id": last},
+                )
+    finally:
+        await stop_served(served)
+    body = resumed.text
+    assert '"progress":1' not in body  # only what came after the last event seen
+    assert all(f'"progress":{n}' in body for n in (2, 3, 4))
+    assert "counted to 4" in body
+
+
+async def test_agent_toolbox_http_streams_progress_as_sse_events():
+    served = await start_listening(
+        [sys.executable, "-m", "agent", "toolbox", "--http", "127.0.0.1:0"]
+    )
+    seen = []
+    session = ClientSession(StreamableHTTPTransport(served.url, name="box"), name="box")
+    try:
+        async with asyncio.timeout(60), session:
+            await session.open()
+            result = await session.call_tool(
+                "count_slowly", {"n": 3, "delay": 0.02}, on_progress=seen.append
+            )
+    finally:
+        await stop_served(served)
+    assert result.text == "counted to 3"
+    assert [p.progress for p in seen] == [1, 2, 3]
+    assert any("agent toolbox: tools/call tool=count_slowly" in line for line in served.lines)
