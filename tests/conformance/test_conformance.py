@@ -14,12 +14,7 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent
-BIN = HERE / "node_modules" / ".bin"
-SUITES = {
-    "0.1.16": HERE / "node_modules" / "@modelcontextprotocol" / "conformance" / "dist" / "index.js",
-    "0.2.0-alpha.12": HERE / "node_modules" / "conformance-next" / "dist" / "index.js",
-}
+from tests.conformance.harness import BIN, HERE, SUITES, node_or_skip
 
 # The client scenarios of @modelcontextprotocol/conformance 0.1.16 (`conformance list --client`).
 SCENARIOS = [
@@ -108,13 +103,7 @@ NEXT_SCENARIOS = [
 
 @pytest.fixture(scope="module")
 def node() -> Path:
-    node = BIN / "node"
-    if not node.exists() or not all(entry.exists() for entry in SUITES.values()):
-        reason = "the conformance suites are not installed: run `npm ci --prefix tests/conformance`"
-        if os.environ.get("AGENT_REQUIRE_NPM"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return node
+    return node_or_skip()
 
 
 def run_scenario(node: Path, suite: str, scenario: str, out: Path) -> None:

@@ -26,6 +26,23 @@ INIT = {
 ACCEPT = {"accept": "application/json, text/event-stream"}
 
 
+def _call(request_id: int, tool: str, progress: bool = False, **arguments: object) -> dict:
+    params: dict = {"name": tool, "arguments": arguments}
+    if progress:
+        params["_meta"] = {"progressToken": "p"}
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+
+async def _session_headers(http: httpx.AsyncClient, url: str) -> dict[str, str]:
+    """Initialize a session: the headers of its later requests."""
+    answer = await http.post(url, json=INIT, headers=ACCEPT)
+    return {
+        **ACCEPT,
+        "mcp-session-id": answer.headers["mcp-session-id"],
+        "mcp-protocol-version": "2025-11-25",
+    }
+
+
 async def _open_and_drop(url: str, headers: dict[str, str]) -> int:
     """Open a GET stream, then drop the connection: the stream's status."""
     async with (
@@ -40,12 +57,7 @@ async def test_get_streams_whose_clients_went_away_free_their_slots(tmp_path):
     try:
         async with asyncio.timeout(60):
             async with httpx.AsyncClient(timeout=10) as http:
-                answer = await http.post(served.url, json=INIT, headers=ACCEPT)
-            headers = {
-                **ACCEPT,
-                "mcp-session-id": answer.headers["mcp-session-id"],
-                "mcp-protocol-version": "2025-11-25",
-            }
+                headers = await _session_headers(http, served.url)
             opened = [await _open_and_drop(served.url, headers) for _ in range(2)]
             # Each drop is noticed as the server reads the end of the connection; a client
             # told 429 meanwhile tries again, as a reconnecting client does.
@@ -65,30 +77,11 @@ async def test_get_streams_whose_clients_went_away_free_their_slots(tmp_path):
 
 async def test_a_connection_serves_its_next_request_after_a_streamed_answer(tmp_path):
     served = await start_served(fleet_yaml(tmp_path), "--http")
-    slow = {
-        "jsonrpc": "2.0",
-        "id": 2,
-        "method": "tools/call",
-        "params": {
-            "name": "count_slowly",
-            "arguments": {"n": 3, "delay": 0.05},
-            "_meta": {"progressToken": "p"},
-        },
-    }
-    echo = {
-        "jsonrpc": "2.0",
-        "id": 3,
-        "method": "tools/call",
-        "params": {"name": "echo", "arguments": {"text": "next"}},
-    }
+    slow = _call(2, "count_slowly", progress=True, n=3, delay=0.05)
+    echo = _call(3, "echo", text="next")
     try:
         async with asyncio.timeout(60), httpx.AsyncClient(timeout=10) as http:
-            answer = await http.post(served.url, json=INIT, headers=ACCEPT)
-            headers = {
-                **ACCEPT,
-                "mcp-session-id": answer.headers["mcp-session-id"],
-                "mcp-protocol-version": "2025-11-25",
-            }
+            headers = await _session_headers(http, served.url)
             streamed = await http.post(served.url, json=slow, headers=headers)
             after = await http.post(served.url, json=echo, headers=headers)  # same connection
     finally:
@@ -101,25 +94,11 @@ async def test_a_connection_serves_its_next_request_after_a_streamed_answer(tmp_
 
 async def test_a_dropped_stream_resumes_by_get_with_last_event_id(tmp_path):
     served = await start_served(fleet_yaml(tmp_path), "--http")
-    slow = {
-        "jsonrpc": "2.0",
-        "id": 2,
-        "method": "tools/call",
-        "params": {
-            "name": "count_slowly",
-            "arguments": {"n": 4, "delay": 0.1},
-            "_meta": {"progressToken": "p"},
-        },
-    }
+    slow = _call(2, "count_slowly", progress=True, n=4, delay=0.1)
     try:
         async with asyncio.timeout(60):
             async with httpx.AsyncClient(timeout=10) as http:
-                answer = await http.post(served.url, json=INIT, headers=ACCEPT)
-            headers = {
-                **ACCEPT,
-                "mcp-session-id": answer.headers["mcp-session-id"],
-                "mcp-protocol-version": "2025-11-25",
-            }
+                headers = await _session_headers(http, served.url)
             last = None
             async with (
                 httpx.AsyncClient(timeout=10) as http,
