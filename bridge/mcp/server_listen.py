@@ -20,9 +20,11 @@ from bridge.mcp.jsonrpc import INVALID_PARAMS, current_request_id
 if TYPE_CHECKING:
     from bridge.mcp.server import Peer
 
-__all__ = ["SUBSCRIPTION_ID", "Listener", "honoured", "serve_listen", "wants"]
+__all__ = ["MAX_RESOURCES", "SUBSCRIPTION_ID", "Listener", "honoured", "serve_listen", "wants"]
 
 SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId"
+MAX_RESOURCES = 256
+"""Resources one listen stream may follow."""
 
 # filter key -> (capability, its flag) the server must offer for the key to be honoured
 _OFFERED = {
@@ -65,7 +67,14 @@ def honoured(asked: Any, capabilities: dict[str, Any]) -> dict[str, Any]:
     uris = asked.get("resourceSubscriptions")
     resources = capabilities.get("resources")
     if isinstance(uris, list) and isinstance(resources, dict) and resources.get("subscribe"):
-        kept["resourceSubscriptions"] = [u for u in uris if isinstance(u, str)]
+        followed = list(dict.fromkeys(u for u in uris if isinstance(u, str)))
+        if len(followed) > MAX_RESOURCES:
+            # Each is followed upstream (a gateway subscribes to it): bounded, as requests are.
+            raise RemoteError(
+                INVALID_PARAMS,
+                f"a listen stream follows at most {MAX_RESOURCES} resources, not {len(followed)}",
+            )
+        kept["resourceSubscriptions"] = followed
     return kept
 
 

@@ -15,7 +15,7 @@ from bridge.mcp import ClientSession, StdioTransport
 from bridge.mcp.http import StreamableHTTPTransport
 from bridge.mcp.jsonrpc import METHOD_NOT_FOUND
 from bridge.mcp.negotiation import META_CAPABILITIES, META_VERSION, MODERN_VERSION
-from bridge.mcp.server_listen import honoured, wants
+from bridge.mcp.server_listen import MAX_RESOURCES, honoured, wants
 from tests.serve.conftest import ROOT, SERVERS, serve_command, start_served, stop_served
 
 
@@ -72,6 +72,15 @@ async def _grow_and_listen(url: str) -> list[str]:
         await session.subscribed.wait()  # the gateway acknowledged the listen stream
         assert (await session.call_tool("input__grow", {})).text == "grew"
         return await changed.get()
+
+
+def test_a_listen_stream_follows_a_bounded_number_of_resources():
+    offered = {"resources": {"subscribe": True}}
+    uris = [f"memo://{n}" for n in range(MAX_RESOURCES)]
+    kept = honoured({"resourceSubscriptions": uris + uris}, offered)  # repeats count once
+    assert kept["resourceSubscriptions"] == uris
+    with pytest.raises(RemoteError, match="at most 256 resources"):
+        honoured({"resourceSubscriptions": [*uris, "memo://one-more"]}, offered)
 
 
 def test_a_listen_stream_honours_only_what_was_asked_and_is_offered():
