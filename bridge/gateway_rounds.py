@@ -26,13 +26,16 @@ if TYPE_CHECKING:
     from bridge.mcp.server import Peer
     from bridge.mcp.types import Progress
 
-__all__ = ["HELD_SECONDS", "MAX_HELD", "Held", "Rounds"]
+__all__ = ["HELD_SECONDS", "MAX_HELD", "MAX_HELD_PER_CLIENT", "Held", "Rounds"]
 
 HELD_SECONDS = 300.0
 """How long a call waits for the client's retry: a person may be answering."""
 
 MAX_HELD = 256
 """Calls held at once; past this the oldest is given up (each holds a fleet call open)."""
+
+MAX_HELD_PER_CLIENT = 32
+"""Calls one client may have held; past this its own oldest is given up, not another's."""
 
 
 class Held:
@@ -112,9 +115,16 @@ class Held:
 class Rounds:
     """The calls held for stateless clients, found again by their ``requestState``."""
 
-    def __init__(self, *, held_seconds: float = HELD_SECONDS, limit: int = MAX_HELD) -> None:
+    def __init__(
+        self,
+        *,
+        held_seconds: float = HELD_SECONDS,
+        limit: int = MAX_HELD,
+        per_client: int = MAX_HELD_PER_CLIENT,
+    ) -> None:
         self.held_seconds = held_seconds
         self.limit = limit
+        self.per_client = per_client
         self._held: dict[str, Held] = {}
         # This process's tokens, told apart from a fleet server's requestState (relayed) and
         # from another gateway's (one in front of this one, or a replica beside it).
@@ -169,6 +179,10 @@ class Rounds:
         return result
 
     def _begin(self, peer: Peer, start: Callable[[Held], Awaitable[dict[str, Any]]]) -> Held:
+        if peer.client is not None:
+            mine = [held for held in self._held.values() if held.peer.client == peer.client]
+            if len(mine) >= self.per_client:
+                self._give_up(mine[0])
         while len(self._held) >= self.limit:
             self._give_up(next(iter(self._held.values())))
         held = Held(self.prefix + secrets.token_urlsafe(24), peer)

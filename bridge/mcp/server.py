@@ -59,6 +59,8 @@ class Peer:
         self.name = connection.name
         self.listening: list[Listener] = []
         """The client's open ``subscriptions/listen`` streams (2026-07-28)."""
+        self.client: str | None = None
+        """Who the client is for limits (over HTTP: its token, else its address)."""
 
     def can(self, capability: str) -> bool:
         """Whether the client declared ``capability`` (``sampling``, ``elicitation``, ``roots``)

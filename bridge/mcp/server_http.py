@@ -191,6 +191,7 @@ class _Exchange:
         self.headers = {k.decode().lower(): v.decode("latin-1") for k, v in request.headers}
         self.address = address
         self.started = time.perf_counter()
+        self.client: str | None = None  # its token or address, once the request is let in
         self.status = 0
         self._response: h11.Response | None = None
 
@@ -208,7 +209,8 @@ class _Exchange:
                 return
             # A GET stream stays open for its session's life: streams get slots of their own,
             # or a client's sessions would use up the slots its requests need.
-            slot = (self._authorize(), "streams" if self.method == "GET" else "requests")
+            self.client = self._authorize()
+            slot = (self.client, "streams" if self.method == "GET" else "requests")
             in_flight = self.http._in_flight
             if in_flight.get(slot, 0) >= self.http.limits.max_concurrent:
                 raise Refused(429, f"too many concurrent {slot[1]} from this client")
@@ -330,6 +332,7 @@ class _Exchange:
         key = secrets.token_urlsafe(24)
         transport = SessionTransport(f"client-{key[:6]}")
         peer = self.http.server.open(transport, name=transport.name, read=not stateless)
+        peer.client = self.client
         session = _Session(key, transport, peer)
         if not stateless:
             self.http.sessions[key] = session

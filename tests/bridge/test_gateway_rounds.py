@@ -14,8 +14,9 @@ from bridge.gateway_rounds import Held, Rounds
 class _Peer:
     """What ``Rounds`` reads of a stateless client's request."""
 
-    def __init__(self) -> None:
+    def __init__(self, client: str | None = None) -> None:
         self.capabilities: dict[str, Any] = {"elicitation": {}, "sampling": {}}
+        self.client = client
 
 
 async def _two_questions(held: Held) -> dict[str, Any]:
@@ -134,3 +135,29 @@ async def test_a_tool_error_of_the_held_call_reaches_the_client_as_its_error():
     with pytest.raises(RemoteError, match="Unknown tool"):
         await rounds.call({}, _Peer(), fails)  # type: ignore[arg-type]
     assert len(rounds) == 0
+
+
+async def test_a_client_past_its_own_bound_gives_up_its_own_oldest_call_not_anothers():
+    rounds = Rounds(per_client=2)
+    cancelled: list[str] = []
+    gone = asyncio.Event()
+
+    def asker(label: str) -> Any:
+        async def ask(held: Held) -> dict[str, Any]:
+            try:
+                await held.request("elicitation/create", {})
+            except asyncio.CancelledError:
+                cancelled.append(label)
+                gone.set()
+                raise
+            return {}
+
+        return ask
+
+    async with asyncio.timeout(5):
+        await rounds.call({}, _Peer("other"), asker("other"))  # type: ignore[arg-type]
+        for n in range(3):
+            await rounds.call({}, _Peer("greedy"), asker(f"greedy-{n}"))  # type: ignore[arg-type]
+        await gone.wait()
+    assert cancelled == ["greedy-0"]
+    assert len(rounds) == 3
