@@ -208,3 +208,17 @@ async def test_sampling_denied_by_policy_is_refused_before_any_client_is_asked(t
     finally:
         await stop_served(served)
     assert sampled == []
+
+
+async def test_a_tool_of_a_server_that_is_down_is_a_tool_error_naming_the_server(tmp_path):
+    extra = "  gone:\n    command: /nonexistent/mcp-server\n    restart: never\n"
+    config = fleet_yaml(tmp_path, extra)
+    async with asyncio.timeout(60), Client(_stdio(config), mode="legacy") as client:
+        down = await client.call_tool("gone__search", {})
+        with pytest.raises(MCPError, match="Unknown tool: 'nowhere__search'"):
+            await client.call_tool("nowhere__search", {})
+        alive = await client.call_tool("echo", {"text": "still here"})
+    assert down.is_error
+    assert "server 'gone' is failed" in down.content[0].text
+    assert "no such file" in down.content[0].text
+    assert alive.content[0].text == "still here"
