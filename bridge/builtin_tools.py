@@ -148,6 +148,9 @@ class HostToolset:
     def server_of(self, name: str) -> str | None:
         return None if name in self._builtins else self.base.server_of(name)
 
+    def unavailable(self, name: str) -> str | None:
+        return None if name in self._builtins else self.base.unavailable(name)
+
     async def call(
         self, name: str, arguments: dict[str, Any], on_progress: ProgressCallback | None = None
     ) -> CallResult:

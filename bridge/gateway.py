@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bridge.approval import Policy
 from bridge.catalog_cache import tool_to_wire
 from bridge.errors import MCPError, RemoteError
-from bridge.fleet_types import ServerHandlers, ServerState
+from bridge.fleet_types import ServerHandlers
 from bridge.gateway_content import FleetContent
 from bridge.gateway_rounds import Rounds
 from bridge.mcp.input_required import Relay, is_input_required
@@ -157,7 +157,7 @@ class Gateway:
             raise RemoteError(INVALID_PARAMS, "tools/call arguments must be an object")
         entry = toolset.catalog.resolve(name)
         verdict = self.policy.verdict(name)
-        if entry is None and verdict != "deny" and (why := self._unavailable(name)):
+        if entry is None and verdict != "deny" and (why := toolset.unavailable(name)):
             return _error(why)
         if entry is None or verdict == "deny":
             raise RemoteError(INVALID_PARAMS, f"Unknown tool: {name!r}")
@@ -187,24 +187,6 @@ class Gateway:
         if result.structured is not None:
             wire["structuredContent"] = result.structured
         return wire
-
-    def _unavailable(self, name: str) -> str | None:
-        """Why a tool not in the catalog may be one of a server that is down or restarting
-        (its tools leave the catalog meanwhile): its name carries that server's prefix."""
-        assert self.toolset is not None
-        fleet = self.toolset.fleet
-        for row in fleet.status():
-            if row.state is ServerState.UP:
-                continue
-            prefix = fleet.config(row.name).prefix
-            namespace = row.name if prefix is None else prefix
-            if namespace and name.startswith(namespace + "__"):
-                reason = f" ({row.last_error})" if row.last_error else ""
-                return (
-                    f"server {row.name!r} is {row.state.value}{reason}, so {name} cannot run "
-                    "now; try again later (the rest of the fleet is serving)"
-                )
-        return None
 
     async def _ask(self, caller: Caller, name: str, arguments: dict[str, Any]) -> bool:
         """Ask the client's user through elicitation; a client that cannot answer is denied."""

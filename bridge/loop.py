@@ -339,7 +339,7 @@ def _check(toolset: Toolset, call: ToolCall) -> str | None:
     """Why a call cannot be dispatched (unknown tool, bad JSON, schema violation), or None."""
     validator = toolset.validator(call.name)
     if validator is None:
-        return unknown_tool_message(call.name, toolset.schemas())
+        return toolset.unavailable(call.name) or unknown_tool_message(call.name, toolset.schemas())
     if call.raw_arguments is not None:
         return (
             f"the arguments for {call.name} are not valid JSON ({call.raw_arguments[:200]!r}); "

@@ -34,6 +34,10 @@ class Toolset(Protocol):
 
     def server_of(self, name: str) -> str | None: ...
 
+    def unavailable(self, name: str) -> str | None:
+        """Why ``name``, not among the tools, belongs to a server that is down, or None."""
+        ...
+
     async def call(
         self, name: str, arguments: dict[str, Any], on_progress: ProgressCallback | None = None
     ) -> CallResult: ...

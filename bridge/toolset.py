@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bridge.catalog import Catalog, CatalogEntry
+from bridge.fleet_types import ServerState
 from bridge.mcp import CallResult, ProgressCallback
 from bridge.schema import Conversion, convert_lenient
 from bridge.validation import ArgumentValidator, ValidatorCache
@@ -99,6 +100,22 @@ class FleetToolset:
     def server_of(self, name: str) -> str | None:
         entry = self.catalog.resolve(name)
         return entry.server if entry is not None else None
+
+    def unavailable(self, name: str) -> str | None:
+        """Why a tool not in the catalog may be one of a server that is down or restarting
+        (its tools leave the catalog meanwhile): its name carries that server's prefix."""
+        for row in self.fleet.status():
+            if row.state is ServerState.UP:
+                continue
+            prefix = self.fleet.config(row.name).prefix
+            namespace = row.name if prefix is None else prefix
+            if namespace and name.startswith(namespace + "__"):
+                reason = f" ({row.last_error})" if row.last_error else ""
+                return (
+                    f"server {row.name!r} is {row.state.value}{reason}, so {name} cannot run "
+                    "now; try again later or do without it (the other servers are up)"
+                )
+        return None
 
     async def call(
         self,

@@ -9,6 +9,7 @@ import pytest
 from bridge import events as ev
 from bridge.approval import ApprovalRequest, Policy
 from bridge.loop import LoopSettings, run
+from config.schema import ServerConfig
 from providers.errors import ToolsUnsupportedError
 from providers.types import (
     AssistantMessage,
@@ -18,7 +19,7 @@ from providers.types import (
     ToolResultMessage,
     UserMessage,
 )
-from tests.fakes import ScriptedProvider, Turn, call, toolbox_fleet
+from tests.fakes import ScriptedProvider, Turn, call, toolbox_config, toolbox_fleet
 
 
 async def collect(provider, toolset, messages=None, settings=None, **options):
@@ -127,6 +128,18 @@ async def test_bad_calls_go_back_to_the_model_as_tool_errors(bad_call, expected)
     assert result.is_error
     assert expected in result.text
     assert not of(ev.ToolCallStarted, events)  # nothing was dispatched
+
+
+async def test_a_call_to_a_tool_of_a_failed_server_tells_the_model_the_server_is_down():
+    provider = ScriptedProvider([Turn(calls=(call("gone__search", q="x"),)), Turn("ok")])
+    gone = ServerConfig(command="/nonexistent/mcp-server", restart="never")
+    async with toolbox_fleet(box=toolbox_config(), gone=gone) as toolset:
+        events, messages = await collect(provider, toolset)
+    (result,) = results(messages)
+    assert result.is_error
+    assert result.text.startswith("server 'gone' is failed")
+    assert "no such file" in result.text
+    assert of(ev.ToolCallStarted, events) == []  # it never went out
 
 
 async def test_a_denied_tool_is_not_called_and_the_model_is_told():
