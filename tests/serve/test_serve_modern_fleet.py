@@ -144,3 +144,43 @@ async def test_sigterm_with_a_listen_stream_open_ends_serve_without_a_traceback(
         await stop_served(served)
     assert served.process.returncode == 143
     assert not any("Traceback" in line for line in served.lines), "".join(served.lines)
+
+
+async def test_a_question_a_fleet_server_withdraws_is_withdrawn_from_the_client(tmp_path):
+    config = tmp_path / "agent.yaml"
+    config.write_text(
+        f"""
+servers:
+  withdrawing:
+    command: {sys.executable}
+    args: ["{SERVERS / "withdrawing_server.py"}"]
+    prefix: ""
+"""
+    )
+    asked, withdrawn = asyncio.Event(), asyncio.Event()
+
+    async def elicit(_params):
+        asked.set()
+        try:
+            await asyncio.Event().wait()  # a person who has not answered yet
+        except asyncio.CancelledError:
+            withdrawn.set()
+            raise
+        return {"action": "accept", "content": {}}
+
+    command = serve_command(config)
+    session = ClientSession(
+        StdioTransport(command[0], command[1:], cwd=ROOT),
+        name="gw",
+        protocol="2025-11-25",
+        elicitation=elicit,
+    )
+    async with asyncio.timeout(60), session:
+        await session.open()
+        asking = asyncio.create_task(session.call_tool("ask", {}))
+        await asked.wait()  # the question reached us through the gateway
+        released = await session.call_tool("release", {})
+        answer = await asking
+        await withdrawn.wait()  # and the server's cancellation did too
+    assert released.text == "released"
+    assert answer.text == "withdrawn"
