@@ -13,6 +13,7 @@ from bridge.errors import MCPError, RemoteError
 from bridge.fleet_types import ServerState
 from bridge.mcp.input_required import RESUME_KEYS, Relay, is_input_required
 from bridge.mcp.jsonrpc import INTERNAL_ERROR
+from bridge.resources import up_sessions
 
 if TYPE_CHECKING:
     from bridge.fleet import Fleet
@@ -99,13 +100,7 @@ def unwrapped(params: dict[str, Any]) -> dict[str, Any]:
 
 def offering(fleet: Fleet, capability: str) -> list[str]:
     """The servers up now that declare ``capability``, in fleet order."""
-    found = []
-    for name in fleet.names:
-        session = fleet.session(name)
-        if session is not None and session.server is not None:
-            if capability in session.server.capabilities:
-                found.append(name)
-    return found
+    return [name for name, _ in up_sessions(fleet, capability)]
 
 
 def fleet_capabilities(fleet: Fleet) -> dict[str, Any]:

@@ -40,6 +40,7 @@ __all__ = [
     "live_sessions",
     "read_resource",
     "template_variables",
+    "up_sessions",
 ]
 
 _VARIABLE = re.compile(r"\{([+#./;?&]?)([^}]*)\}")
@@ -122,10 +123,14 @@ class ResourceContent:
 async def live_sessions(fleet: Fleet, capability: str) -> list[tuple[str, ClientSession]]:
     """The sessions of servers that are up and declare ``capability``, each started first
     (bounded by its ``startup_timeout``)."""
-    names = fleet.names
-    await asyncio.gather(*(fleet.ready(name) for name in names), return_exceptions=True)
+    await asyncio.gather(*(fleet.ready(name) for name in fleet.names), return_exceptions=True)
+    return up_sessions(fleet, capability)
+
+
+def up_sessions(fleet: Fleet, capability: str) -> list[tuple[str, ClientSession]]:
+    """The sessions of servers up now that declare ``capability``, in fleet order (no I/O)."""
     found = []
-    for name in names:
+    for name in fleet.names:
         session = fleet.session(name)
         if session is not None and session.server is not None:
             if capability in session.server.capabilities:
