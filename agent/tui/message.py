@@ -125,17 +125,23 @@ class ChatMessage(Markdown):
             gc_hold.tick()
 
     async def finish(self) -> None:
-        """Show what is still held back; the block is complete."""
+        """Show what is still held back; the block is complete.
+
+        Full collections come back even if this is cancelled (a second cancel of the turn)
+        while the block stays on screen.
+        """
         rest = self._masker.flush()
         if rest:
             self._pending.append(sanitize(rest))
-        await self.flush()
-        if self._tail or self._frozen:
-            await self._check()
-        if self._holding:
-            self._holding = False
-            gc_hold.release()
-            gc_hold.settle()  # walks only what the last second of streaming made
+        try:
+            await self.flush()
+            if self._tail or self._frozen:
+                await self._check()
+        finally:
+            if self._holding:
+                self._holding = False
+                gc_hold.release()
+                gc_hold.settle()  # walks only what the last second of streaming made
 
     def on_unmount(self) -> None:
         """Removed while it streams (the chat was cleared, the app quits): stop holding."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
+
+import pytest
 
 from agent.tui import gc_hold
 from agent.tui.message import ChatMessage
@@ -59,3 +62,19 @@ def test_a_tick_frees_the_garbage_made_since_the_last_and_freezes_what_lives(mon
         gc_hold.release()
         gc_hold.settle()
     assert not held() and gc.get_freeze_count() == 0
+
+
+async def test_an_answer_cancelled_while_it_is_drawn_lets_full_collections_run_again():
+    before = gc.get_threshold()
+    async with Host().run_test(size=(80, 24)) as pilot:
+        answer = ChatMessage("assistant", title="m")
+        await pilot.app.query_one(Transcript).add(answer)
+        await answer.write("Some text")
+        async with answer.lock:  # the last update waits for the lock: cancel it there
+            finishing = asyncio.create_task(answer.finish())
+            await pilot.pause()
+            finishing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await finishing
+        assert answer.is_mounted
+        assert gc.get_threshold() == before and gc.get_freeze_count() == 0
