@@ -10,13 +10,11 @@ stream is resumed by GET with ``Last-Event-ID``. GET ``/health`` answers load ba
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +24,7 @@ from bridge.errors import ConnectionClosedError
 from bridge.mcp.negotiation import META_VERSION
 from bridge.mcp.server import MCPServer, Peer
 from bridge.mcp.server_checks import Refusal, check_request, status_of
+from bridge.mcp.server_guard import HTTPLimits, Refused, check_origin, client_key
 from bridge.mcp.server_streams import SessionTransport, Stream
 from bridge.mcp.transport import Message
 
@@ -34,29 +33,8 @@ __all__ = ["HTTPLimits", "HTTPServer", "Refused", "check_origin", "client_key"]
 log = logging.getLogger(__name__)
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _HOLD = 0.02  # seconds an answer's headers wait for its first event, to leave with it
 _LINGER, _LINGER_BYTES = 2.0, 8 * 1024 * 1024  # what a refused body may still send us
-
-
-@dataclass(frozen=True)
-class HTTPLimits:
-    """The security settings of one HTTP endpoint (``serve:`` in the config)."""
-
-    tokens: tuple[str, ...] = ()
-    allowed_origins: tuple[str, ...] = ()
-    cors: bool = False
-    max_body: int = 4 * 1024 * 1024
-    max_concurrent: int = 32
-
-
-class Refused(Exception):
-    """An HTTP request turned away before it reaches MCP: status, message, extra headers."""
-
-    def __init__(self, status: int, message: str, headers: list[tuple[str, str]] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or []
 
 
 class _Session:
@@ -64,10 +42,6 @@ class _Session:
         self.key = key
         self.transport = transport
         self.peer = peer
-
-
-HTTPReport = Callable[[str, str, int, float], None]
-"""(HTTP method, path, status, seconds) of each HTTP exchange."""
 
 
 class HTTPServer:
@@ -203,13 +177,13 @@ class _Exchange:
                 return
             if path != self.http.path:
                 raise Refused(404, "not found; MCP is served at " + self.http.path)
-            origin = self._check_origin()
+            origin = check_origin(self.headers, self.http.limits)
             if self.method == "OPTIONS":
                 await self._preflight(origin)
                 return
             # A GET stream stays open for its session's life: streams get slots of their own,
             # or a client's sessions would use up the slots its requests need.
-            self.client = self._authorize()
+            self.client = client_key(self.headers, self.http.limits, self.address)
             slot = (self.client, "streams" if self.method == "GET" else "requests")
             in_flight = self.http._in_flight
             if in_flight.get(slot, 0) >= self.http.limits.max_concurrent:
@@ -235,12 +209,6 @@ class _Exchange:
             )
 
     # -- security ----------------------------------------------------------------------
-
-    def _check_origin(self) -> str | None:
-        return check_origin(self.headers, self.http.limits)
-
-    def _authorize(self) -> str:
-        return client_key(self.headers, self.http.limits, self.address)
 
     async def _preflight(self, origin: str | None) -> None:
         if not self.http.limits.cors or origin is None:
@@ -505,34 +473,6 @@ class _Exchange:
         """Send the held headers alone (a timer's callback: no drain, they are small)."""
         if self._response is not None and not self.writer.is_closing():
             self.writer.write(self._headers())
-
-
-def check_origin(headers: dict[str, str], limits: HTTPLimits) -> str | None:
-    """A browser's Origin must be loopback or allowed: the guard against DNS rebinding."""
-    origin = headers.get("origin")
-    if origin is None:
-        return None
-    host = urlsplit(origin).hostname or ""
-    if host in _LOOPBACK or origin in limits.allowed_origins:
-        return origin
-    raise Refused(403, f"origin {origin[:100]!r} is not allowed")
-
-
-def client_key(headers: dict[str, str], limits: HTTPLimits, address: str) -> str:
-    """Who the client is, for its concurrency limit: its bearer token, or its address.
-
-    With tokens configured, a request without a valid one is refused (401).
-    """
-    if not limits.tokens:
-        return address
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and any(
-        hmac.compare_digest(token.encode(), t.encode()) for t in limits.tokens
-    ):
-        return "token:" + token
-    raise Refused(
-        401, "a valid bearer token is required", [("www-authenticate", 'Bearer realm="mcp"')]
-    )
 
 
 def _enveloped(message: Message) -> bool:

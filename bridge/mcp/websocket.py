@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from websockets.http11 import Request, Response
 
     from bridge.mcp.server import MCPServer
-    from bridge.mcp.server_http import HTTPLimits
+    from bridge.mcp.server_guard import HTTPLimits
 
 __all__ = ["SUBPROTOCOL", "WebSocketServerTransport", "WebSocketTransport", "serve_websocket"]
 
@@ -143,7 +143,7 @@ async def serve_websocket(server: MCPServer, host: str, port: int, limits: HTTPL
     """
     from websockets.asyncio.server import serve
 
-    from bridge.mcp.server_http import Refused, check_origin, client_key
+    from bridge.mcp.server_guard import Refused, check_origin, client_key
 
     connected: dict[str, int] = {}  # open sockets per client, bounded as HTTP bounds requests
 
