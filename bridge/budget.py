@@ -163,12 +163,12 @@ async def tool_budget(
     """The budget of ``toolset``'s tools for ``model``; ``counter`` (a provider's token
     counter) replaces the estimate when given."""
     dialect = dialect_of(model)
-    by_server = _specs_by_server(toolset, dialect)
     context = config.agent.context
     window = context_window(model, context.window)
     if counter is None:
-        per_server = {name: estimate_tokens(specs, dialect) for name, specs in by_server.items()}
+        per_server = estimate_by_server(toolset, dialect)
         return ToolBudget(dialect, ESTIMATE, per_server, window, context.tools_share)
+    by_server = _specs_by_server(toolset, dialect)
     servers = list(by_server)
     texts = ["\n".join(spec_json(s, dialect) for s in by_server[name]) for name in servers]
     counts = await counter(texts)
