@@ -16,6 +16,7 @@ from providers._common import env_key, images_of, new_call_id, result_text
 from providers._errors import Endpoint, Failure, boundary, timed_out, translate, unreachable
 from providers._limits import Budget, Limits, cut_short, malformed, once
 from providers._retry import RetryPolicy, retrying
+from providers.discovery import OLLAMA_DEFAULT_URL
 from providers.errors import ProviderError
 from providers.types import (
     AssistantMessage,
@@ -40,7 +41,6 @@ __all__ = ["OllamaProvider"]
 
 
 _FINISH: dict[str, FinishReason] = {"stop": "stop", "length": "length"}
-_DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
 def _message(message: Message) -> dict[str, Any]:
@@ -110,7 +110,7 @@ class OllamaProvider:
             provider="ollama",
             label="Ollama",
             model=model,
-            url=base_url or os.environ.get("OLLAMA_HOST") or _DEFAULT_HOST,
+            url=base_url or os.environ.get("OLLAMA_HOST") or OLLAMA_DEFAULT_URL,
             key_env="OLLAMA_API_KEY",
             timeout=timeout,
             start_hint="start it with `ollama serve`, or set providers.ollama.base_url",
