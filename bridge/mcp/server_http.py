@@ -193,6 +193,8 @@ class _Exchange:
                 await self._mcp()
             finally:
                 in_flight[slot] -= 1
+                if not in_flight[slot]:
+                    del in_flight[slot]  # or every address ever seen keeps an entry
         except Refused as refused:
             await self._drain_body()
             headers = refused.headers
