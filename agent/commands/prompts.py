@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 __all__ = ["list_prompts", "parse_pairs", "show_prompt"]
 
 
-def parse_pairs(pairs: Sequence[str], flag: str = "--arg") -> dict[str, str]:
+def parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
     """``KEY=VALUE`` items as a dict (a later key wins); anything else is a usage error."""
     parsed: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"{flag} takes KEY=VALUE, not {pair!r}")
+            raise UsageError(f"--arg takes KEY=VALUE, not {pair!r}")
         parsed[key] = value
     return parsed
 
