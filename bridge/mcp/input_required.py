@@ -84,7 +84,7 @@ async def retry_params(
             )
         request_params = request.get("params")
         responses[key] = await handler(request_params if isinstance(request_params, dict) else {})
-    retry = {k: v for k, v in params.items() if k not in ("inputResponses", "requestState")}
+    retry = {k: v for k, v in params.items() if k not in RESUME_KEYS}
     retry["inputResponses"] = responses
     if "requestState" in result:
         retry["requestState"] = result["requestState"]  # opaque: echoed, never read
