@@ -435,8 +435,9 @@ class ClientSession(SessionMethods):
     def _server_log(self, params: dict[str, Any]) -> None:
         level = _LOG_LEVELS.get(str(params.get("level", "info")), logging.INFO)
         logger = params.get("logger")
-        source = f"{self.name}/{logger}" if logger else self.name
-        server_log.log(level, "[%s] %s", source, params.get("data"))
+        source = f"{self.name}/{str(logger)[:100]}" if logger else self.name
+        # A server's text, bounded: one log line must not flood the terminal or the log file.
+        server_log.log(level, "[%s] %.4000s", source, params.get("data"))
 
 
 async def _pong(_params: dict[str, Any]) -> dict[str, Any]:
