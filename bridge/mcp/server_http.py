@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _HOLD = 0.02  # seconds an answer's headers wait for its first event, to leave with it
+_HEAD_BYTES = 64 * 1024  # of a request's line and headers
 _LINGER, _LINGER_BYTES = 2.0, 8 * 1024 * 1024  # what a refused body may still send us
 
 
@@ -92,7 +93,7 @@ class HTTPServer:
         self._clients.add(task)
         peer = writer.get_extra_info("peername")
         address = str(peer[0]) if peer else "?"
-        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_HEAD_BYTES)
         try:
             while True:
                 event = await _next_event(conn, reader)
@@ -395,9 +396,14 @@ class _Exchange:
 
         While a response streams, a client sends nothing more on its connection but the
         next request (kept for h11 to read once this response is done), so an end of file
-        means it went away: its stream stops holding a slot and a handler.
+        means it went away: its stream stops holding a slot and a handler. So does a client
+        that sends more than one request could hold (h11 buffers it all until we read it).
         """
+        room = self.http.limits.max_body + _HEAD_BYTES
         while data := await self.reader.read(65536):
+            room -= len(data)
+            if room < 0:
+                return
             self.conn.receive_data(data)
 
     async def _refuse(self, request_id: Any, refusal: Refusal) -> None:

@@ -117,3 +117,26 @@ async def test_open_get_streams_do_not_use_up_the_request_slots_of_their_client(
     assert answer.status_code == 200
     assert answer.json()["result"]["content"][0]["text"] == "still served"
     assert second.status_code == 429  # streams are bounded too, on their own count
+
+
+async def test_a_client_that_floods_its_open_stream_with_bytes_is_disconnected(tmp_path):
+    served = await start_served(fleet_yaml(tmp_path, "serve:\n  max_body: 4096\n"), "--http")
+    url = httpx.URL(served.url)
+    try:
+        async with asyncio.timeout(60), httpx.AsyncClient(timeout=20) as http:
+            headers = await _session(http, served.url)
+            reader, writer = await asyncio.open_connection(url.host, url.port)
+            request = (
+                f"GET {url.raw_path.decode()} HTTP/1.1\r\nhost: {url.host}\r\n"
+                f"accept: text/event-stream\r\nmcp-session-id: {headers['mcp-session-id']}\r\n\r\n"
+            )
+            writer.write(request.encode())
+            assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+            writer.write(b"x" * 200_000)  # far past a request the server would read
+            await writer.drain()
+            async with asyncio.timeout(10):
+                while await reader.read(65536):
+                    pass  # until the server hangs up
+            writer.close()
+    finally:
+        await stop_served(served)
