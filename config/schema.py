@@ -414,6 +414,9 @@ class ServeConfig(_Model):
     """The largest request body, in bytes (413 past it)."""
     max_concurrent: int = Field(default=32, gt=0)
     """Requests one client (a token, or an address without tokens) may have in flight (429)."""
+    max_sessions: int = Field(default=1000, gt=0)
+    """HTTP sessions kept at once; past it the least recently used one ends (its client gets
+    404 and initializes again), so clients that never say goodbye cannot pile them up."""
 
 
 class Config(_Model):

@@ -78,6 +78,7 @@ def limits_of(config: Config) -> HTTPLimits:
         cors=serve.cors,
         max_body=serve.max_body,
         max_concurrent=serve.max_concurrent,
+        max_sessions=serve.max_sessions,
     )
 
 

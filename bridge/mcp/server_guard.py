@@ -22,6 +22,7 @@ class HTTPLimits:
     cors: bool = False
     max_body: int = 4 * 1024 * 1024
     max_concurrent: int = 32
+    max_sessions: int = 1000
 
 
 class Refused(Exception):

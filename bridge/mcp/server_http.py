@@ -236,9 +236,11 @@ class _Exchange:
 
     async def _mcp(self) -> None:
         key = self.headers.get("mcp-session-id")
-        session = self.http.sessions.get(key) if key else None
+        session = self.http.sessions.pop(key, None) if key else None
         if key and session is None:
             raise Refused(404, "unknown session; initialize again")
+        if session is not None:
+            self.http.sessions[session.key] = session  # the most recently used goes last
         if self.method == "DELETE":
             if session is None:
                 raise Refused(400, "DELETE needs an Mcp-Session-Id")
@@ -266,7 +268,7 @@ class _Exchange:
         stateless = False
         if session is None:
             if message.get("method") == "initialize" and not _enveloped(message):
-                session = self._new_session()
+                session = await self._new_session()
             elif is_request:
                 # No session: a stateless (2026-07-28) request, which must stand alone.
                 refusal = check_request(message, self.headers, self.http.server.tool_schema)
@@ -274,7 +276,7 @@ class _Exchange:
                     await self._refuse(message["id"], refusal)
                     return
                 stateless = True
-                session = self._new_session(stateless=True)
+                session = await self._new_session(stateless=True)
             else:
                 raise Refused(400, "no session: initialize first (or send the 2026-07-28 _meta)")
         transport = session.transport
@@ -299,7 +301,12 @@ class _Exchange:
             elif stream.finished:
                 transport.forget(stream)
 
-    def _new_session(self, *, stateless: bool = False) -> _Session:
+    async def _new_session(self, *, stateless: bool = False) -> _Session:
+        sessions = self.http.sessions
+        while not stateless and len(sessions) >= self.http.limits.max_sessions:
+            # The least recently used session ends: its client initializes again on its 404.
+            oldest = sessions.pop(next(iter(sessions)))
+            await self.http.server.close(oldest.peer)
         key = secrets.token_urlsafe(24)
         transport = SessionTransport(f"client-{key[:6]}")
         peer = self.http.server.open(transport, name=transport.name, read=not stateless)

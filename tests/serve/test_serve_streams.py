@@ -140,3 +140,22 @@ async def test_agent_toolbox_http_streams_progress_as_sse_events():
     assert result.text == "counted to 3"
     assert [p.progress for p in seen] == [1, 2, 3]
     assert any("agent toolbox: tools/call tool=count_slowly" in line for line in served.lines)
+
+
+async def test_past_max_sessions_the_least_recently_used_session_ends(tmp_path):
+    served = await start_served(fleet_yaml(tmp_path, "serve:\n  max_sessions: 2\n"), "--http")
+    ping = {"jsonrpc": "2.0", "id": 9, "method": "ping"}
+    try:
+        async with asyncio.timeout(60), httpx.AsyncClient(timeout=10) as http:
+            first = await _session_headers(http, served.url)
+            second = await _session_headers(http, served.url)
+            used = await http.post(served.url, json=ping, headers=first)  # first is fresher now
+            third = await _session_headers(http, served.url)  # the second has to go
+            answers = [
+                (await http.post(served.url, json=ping, headers=h)).status_code
+                for h in (first, second, third)
+            ]
+    finally:
+        await stop_served(served)
+    assert used.status_code == 200
+    assert answers == [200, 404, 200]
